@@ -1,0 +1,39 @@
+# Newsdesk: `make run` starts the demo site, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-fast lint lock bench-ingest bench-serve clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+run: install
+	$(BIN)/newsdesk run
+
+test: install
+	$(BIN)/python scripts/test_suites.py
+
+test-fast: install
+	$(BIN)/pytest -q -m "not browser"
+
+lint: install
+	$(BIN)/python -m ruff check src tests
+
+# Re-pin every dependency after editing pyproject.toml (needs uv: `pip install uv`).
+lock:
+	uv pip compile pyproject.toml --extra test --extra bench --python-version 3.11 \
+	  --generate-hashes -o requirements.lock
+
+bench-ingest: install
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

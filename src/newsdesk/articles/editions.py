@@ -1,0 +1,79 @@
+"""An article as readers get it: body blocks with pull quotes in place, and the plain-text edition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import lxml.html
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from newsdesk.articles.models import Article, ImageSource
+
+
+@dataclass(frozen=True)
+class Block:
+    html: SafeString  # sanitised at ingest (clean stage) or by the editing service
+    text: str
+    is_pull_quote: bool = False
+
+
+def _block_text(element: lxml.html.HtmlElement) -> str:
+    if element.tag in {"ul", "ol"}:
+        items = [" ".join(li.text_content().split()) for li in element.iter("li")]
+        return "\n".join(f"- {item}" for item in items if item)
+    return " ".join(element.text_content().split())
+
+
+def body_blocks(article: Article) -> list[Block]:
+    """The body's top-level blocks, each pull quote placed before the block it precedes."""
+    elements = []
+    if article.body_html.strip():
+        root = lxml.html.fragment_fromstring(article.body_html, create_parent="div")
+        elements = [el for el in root if isinstance(el.tag, str)]
+    quotes: dict[int, list[str]] = {}
+    for quote in article.pull_quotes or []:
+        quotes.setdefault(int(quote.get("position", len(elements))), []).append(str(quote["text"]))
+    blocks: list[Block] = []
+    for index in range(len(elements) + 1):
+        for text in quotes.get(index, []):
+            blocks.append(Block(html=SafeString(""), text=text, is_pull_quote=True))
+        if index < len(elements):
+            element = elements[index]
+            element.tail = None
+            html = mark_safe(lxml.html.tostring(element, encoding="unicode"))  # noqa: S308
+            blocks.append(Block(html=html, text=_block_text(element)))
+    return blocks
+
+
+def photo_credit(article: Article) -> str:
+    """The words after "Photo Credit:", or "" when the article shows no image."""
+    if article.image_source == ImageSource.SITE:
+        return f"{settings.SITE_NAME} ({settings.SITE_DOMAIN})"
+    if article.image_source == ImageSource.PUBLISHER:
+        return article.image_credit.rstrip(".")
+    return ""
+
+
+def source_credit(article: Article) -> str:
+    """"RSS (www.example.org)": how the seed names where an article came from."""
+    credit = article.source.credit if article.source else "RSS"
+    return f"{credit} ({article.original_domain})"
+
+
+def site_facts() -> dict[str, str]:
+    return {"name": settings.SITE_NAME, "domain": settings.SITE_DOMAIN, "base_url": settings.BASE_URL}
+
+
+def plain_text_edition(article: Article) -> str:
+    """The article as plain text, laid out as the site's pages are (see articles/edition.txt)."""
+    text = render_to_string("articles/edition.txt", {
+        "article": article,
+        "blocks": body_blocks(article),
+        "photo_credit": photo_credit(article),
+        "source_credit": source_credit(article),
+        "site": site_facts(),
+    })
+    lines = [line.rstrip() for line in text.splitlines()]
+    return "\n".join(lines).strip() + "\n"

@@ -1,0 +1,318 @@
+"""bytes -> ParsedFeed: RSS and Atom through feedparser, JSON Feed through json.
+
+feedparser runs without its sanitiser and URI rewriting, which are most of its time: clean.py
+sanitises every HTML value with nh3 later, and this module makes absolute the only URLs the
+pipeline follows (home page, item links, image URLs). Text and HTML values pass through as
+the publisher wrote them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import html
+import io
+import json
+import mimetypes
+import re
+import time
+import xml.sax
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+import lxml.etree
+import lxml.html
+
+from newsdesk.ingest.errors import ParseError
+from newsdesk.ingest.types import FeedItem, ParsedFeed
+
+JSON_FEED_VERSION = "https://jsonfeed.org/version/"
+JSON_CONTENT_TYPES = ("application/feed+json", "application/json")
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+HTML_PAGE = re.compile(rb"<!doctype\s+html|<html[\s>]", re.IGNORECASE)
+LEADING_NOISE = codecs.BOM_UTF8 + b" \t\r\n"
+
+
+def parse_feed(
+    content: bytes, *, url: str, content_type: str = "", encoding: str | None = None
+) -> ParsedFeed:
+    """Read one feed document; `url` is where it was fetched from, the base for relative links."""
+    if not content or content.isspace():
+        raise ParseError("The feed was empty")
+    if is_json_document(content, content_type):
+        return _parse_json_feed(content, url=url)
+    return _parse_xml_feed(content, url=url, content_type=content_type, encoding=encoding)
+
+
+def is_json_document(content: bytes, content_type: str) -> bool:
+    """JSON by its first character, or declared JSON that does not open like XML."""
+    first = content[:64].lstrip(LEADING_NOISE)[:1]
+    declared = content_type.split(";")[0].strip().lower() in JSON_CONTENT_TYPES
+    return first == b"{" or (declared and first != b"<")
+
+
+# -- RSS and Atom ---------------------------------------------------------------------------
+
+
+def _parse_xml_feed(
+    content: bytes, *, url: str, content_type: str, encoding: str | None
+) -> ParsedFeed:
+    data = feedparser.parse(
+        io.BytesIO(content),  # a stream, so feedparser never takes the bytes for a path or URL
+        response_headers=_response_headers(content_type, encoding),
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
+    error = data.get("bozo_exception")
+    broken_xml = isinstance(error, xml.sax.SAXParseException)
+    if not data.entries and (not data.version or broken_xml):
+        raise ParseError(_not_a_feed_reason(content, content_type, error))
+    kind: str = data.version or ""
+    channel = data.feed
+    home_url = urljoin(url, channel.get("link") or "")
+    # Atom resolves against the document (RFC 4287); RSS sites write links relative to the site
+    base = url if kind.startswith("atom") else home_url or url
+    feed_author = _person(channel) if kind.startswith("atom") else ""
+    return ParsedFeed(
+        title=_text(channel.get("title_detail")),
+        home_url=home_url,
+        items=tuple(
+            _xml_item(entry, base=base, kind=kind, feed_author=feed_author)
+            for entry in data.entries
+        ),
+        language=(channel.get("language") or "").strip(),
+        kind=kind,
+    )
+
+
+def _response_headers(content_type: str, encoding: str | None) -> dict[str, str]:
+    if encoding and "charset=" not in content_type.lower():
+        content_type = f"{content_type or 'application/xml'}; charset={encoding}"
+    # no header at all lets feedparser trust the XML declaration, then detect
+    return {"content-type": content_type} if content_type else {}
+
+
+def _not_a_feed_reason(content: bytes, content_type: str, error: object) -> str:
+    if "html" in content_type.lower() or HTML_PAGE.search(content[:2048]):
+        return "This is not a feed: the server sent an HTML page"
+    if isinstance(error, xml.sax.SAXParseException):
+        line = error.getLineNumber() or 0
+        if not content.lstrip(codecs.BOM_UTF8).startswith(b"<?xml"):
+            line -= 1  # feedparser prepends an XML declaration line when there is none
+        where = f" at line {line}" if line > 0 else ""
+        return f"This is not a feed: the XML is broken{where}: {error.getMessage()}"
+    return "This is not a feed: no RSS, Atom or JSON Feed was found in it"
+
+
+def _xml_item(entry: dict[str, Any], *, base: str, kind: str, feed_author: str) -> FeedItem:
+    title = _text(entry.get("title_detail"))
+    published = _utc(entry.get("published_parsed"))
+    content_html = _content(entry.get("content") or [])
+    summary_html = (entry.get("summary_detail") or {}).get("value") or ""
+    item_base = urljoin(base, _xml_base(entry))
+    link = _absolute(base, entry.get("link") or "")
+    return FeedItem(
+        guid=_guid((entry.get("id") or "").strip(), link, title, published),
+        link=link,
+        title=title,
+        summary_html=summary_html,
+        content_html=content_html,
+        author=(_person(entry) or feed_author) if kind.startswith("atom") else _byline(entry),
+        published=published,
+        # dict.get skips feedparser's deprecated fallback from updated to published
+        updated=_utc(dict.get(entry, "updated_parsed")),
+        image_url=_absolute(item_base, _xml_image(entry) or _first_img(content_html, summary_html)),
+        categories=_unique(tag.get("label") or tag.get("term") for tag in entry.get("tags") or ()),
+    )
+
+
+def _xml_base(entry: Mapping[str, Any]) -> str:
+    """The xml:base in force inside the entry, as feedparser recorded it on each text value."""
+    details = (
+        entry.get("title_detail"),
+        entry.get("summary_detail"),
+        *(entry.get("content") or ()),
+    )
+    return next((d["base"] for d in details if d and d.get("base")), "")
+
+
+def _content(contents: list[Mapping[str, Any]]) -> str:
+    """The HTML rendition when the entry offers several."""
+    chosen = next((c for c in contents if c.get("type") in HTML_TYPES), None)
+    return str((chosen or (contents[0] if contents else {})).get("value") or "")
+
+
+def _person(element: Mapping[str, Any]) -> str:
+    return " ".join(((element.get("author_detail") or {}).get("name") or "").split())
+
+
+def _byline(entry: Mapping[str, Any]) -> str:
+    """dc:creator or RSS <author>; feedparser's own split mangles addresses with long TLDs."""
+    raw = entry.get("author") or ""
+    if "@" not in raw:
+        return _fold(raw)
+    # "jane@pub.example (Jane Doe)", "Jane Doe <jane@...>": the name without the address
+    words = (word.strip("()<>,") for word in raw.split() if "@" not in word)
+    return " ".join(word for word in words if word)
+
+
+def _xml_image(entry: Mapping[str, Any]) -> str:
+    images = [m for m in entry.get("media_content") or () if m.get("url") and _is_image(m)]
+    if images:
+        return str(max(images, key=_width)["url"])  # the largest rendition; ties keep the first
+    thumbnails = [t["url"] for t in entry.get("media_thumbnail") or () if t.get("url")]
+    enclosures = [
+        link["href"]
+        for link in entry.get("links") or ()
+        if link.get("rel") == "enclosure" and (link.get("type") or "").startswith("image/")
+    ]
+    return next(iter(thumbnails + enclosures), "")
+
+
+def _is_image(media: Mapping[str, Any]) -> bool:
+    if media.get("medium") or media.get("type"):
+        return media.get("medium") == "image" or (media.get("type") or "").startswith("image/")
+    guessed, _ = mimetypes.guess_type(media["url"].split("?")[0])
+    return (guessed or "").startswith("image/")
+
+
+def _width(media: Mapping[str, Any]) -> int:
+    width = str(media.get("width") or "")
+    return int(width) if width.isdigit() else 0
+
+
+def _utc(parsed: time.struct_time | None) -> datetime | None:
+    """feedparser's *_parsed values are already UTC."""
+    if not parsed:
+        return None
+    try:
+        return datetime(*parsed[:6], tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+# -- JSON Feed ------------------------------------------------------------------------------
+
+
+def _parse_json_feed(content: bytes, *, url: str) -> ParsedFeed:
+    try:
+        # JSON is UTF-8 (RFC 8259) whatever charset the server names; json detects UTF-16/32
+        document = json.loads(content)
+    except ValueError as error:
+        raise ParseError(f"The JSON Feed is not valid JSON: {error}") from error
+    version = document.get("version") if isinstance(document, dict) else None
+    if not isinstance(version, str) or not version.startswith(JSON_FEED_VERSION):
+        raise ParseError("This is not a feed: the JSON document has no JSON Feed version")
+    items = document.get("items")
+    if not isinstance(items, list):
+        raise ParseError("The JSON Feed has no list of items")
+    home_url = urljoin(url, _str(document.get("home_page_url")))
+    base = home_url or url
+    return ParsedFeed(
+        title=_fold(html.unescape(_str(document.get("title")))),
+        home_url=home_url,
+        items=tuple(_json_item(item, base=base) for item in items if isinstance(item, dict)),
+        language=_str(document.get("language")).strip(),
+        kind="json10" if version.rstrip("/") == JSON_FEED_VERSION + "1" else "json11",
+    )
+
+
+def _json_item(item: Mapping[str, Any], *, base: str) -> FeedItem:
+    title = _fold(html.unescape(_str(item.get("title"))))
+    published = _iso_utc(item.get("date_published"))
+    content_html = _str(item.get("content_html")) or _str(item.get("content_text"))
+    summary = _str(item.get("summary"))
+    link = _absolute(base, _str(item.get("url")) or _str(item.get("external_url")))
+    raw_id = item.get("id")
+    image = _str(item.get("image")) or _str(item.get("banner_image"))
+    return FeedItem(
+        # JSON Feed 1.0 allowed numeric ids
+        guid=_guid(
+            str(raw_id).strip() if isinstance(raw_id, str | int) else "", link, title, published
+        ),
+        link=link,
+        title=title,
+        summary_html=summary,
+        content_html=content_html,
+        author=_fold(_str(_json_author(item).get("name"))),
+        published=published,
+        updated=_iso_utc(item.get("date_modified")),
+        image_url=_absolute(base, image or _first_img(content_html, summary)),
+        categories=_unique(tag for tag in item.get("tags") or () if isinstance(tag, str)),
+    )
+
+
+def _json_author(item: Mapping[str, Any]) -> Mapping[str, Any]:
+    """JSON Feed 1.1 has an `authors` list; 1.0 had a single `author`."""
+    authors = item.get("authors")
+    first = authors[0] if isinstance(authors, list) and authors else item.get("author")
+    return first if isinstance(first, dict) else {}
+
+
+def _iso_utc(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=parsed.tzinfo or UTC).astimezone(UTC)
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+# -- shared -------------------------------------------------------------------------------
+
+
+def _guid(given: str, link: str, title: str, published: datetime | None) -> str:
+    """The publisher's id, else the link, else a digest stable across fetches."""
+    if given or link:
+        return given or link
+    stamp = published.isoformat() if published else ""
+    return "sha256:" + hashlib.sha256(f"{title}{stamp}".encode()).hexdigest()
+
+
+def _text(detail: Mapping[str, Any] | None) -> str:
+    """A title as plain text: markup stripped, entities decoded, whitespace folded."""
+    value = (detail or {}).get("value") or ""
+    if value and (detail or {}).get("type") in HTML_TYPES:
+        try:
+            value = lxml.html.fragment_fromstring(value, create_parent="div").text_content()
+        except (ValueError, lxml.etree.ParserError):
+            value = html.unescape(value)
+    return _fold(value)
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _first_img(*fragments: str) -> str:
+    """The first real <img> in the item's HTML: the last resort for a lead image."""
+    for fragment in fragments:
+        if "<img" not in fragment.lower():
+            continue  # spares lxml the many items without pictures
+        try:
+            root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+        except (ValueError, lxml.etree.ParserError):
+            continue
+        for img in root.iter("img"):
+            for src in (str(img.get("src") or "").strip(), str(img.get("data-src") or "").strip()):
+                # a data: URI is a lazy-load placeholder; data-src holds the real picture
+                if src and not src.startswith("data:"):
+                    return src
+    return ""
+
+
+def _absolute(base: str, url: str) -> str:
+    return urljoin(base, url.strip()) if url.strip() else ""
+
+
+def _unique(values: Iterable[str | None]) -> tuple[str, ...]:
+    folded = (_fold(value) for value in values if value)
+    return tuple(dict.fromkeys(value for value in folded if value))

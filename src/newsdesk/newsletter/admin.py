@@ -1,0 +1,5 @@
+from django.contrib import admin
+
+from newsdesk.newsletter.models import Subscriber
+
+admin.site.register(Subscriber)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NewsletterConfig(AppConfig):
+    name = "newsdesk.newsletter"
+    verbose_name = "Newsletter"

@@ -1,0 +1,5 @@
+from django.contrib import admin
+
+from newsdesk.pressroom.models import Submission
+
+admin.site.register(Submission)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PressroomConfig(AppConfig):
+    name = "newsdesk.pressroom"
+    verbose_name = "Press releases"

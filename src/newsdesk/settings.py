@@ -1,0 +1,202 @@
+"""Newsdesk's one settings module, driven by NEWSDESK_* environment variables.
+
+NEWSDESK_ENV=production switches to production settings, which fail loudly when a required
+value is missing. Every variable is documented in the README's configuration table.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_list(name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in env(name).split(",") if part.strip())
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env(name)
+    return default if not value else value.lower() in {"1", "true", "yes", "on"}
+
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+NEWSDESK_ENV = env("NEWSDESK_ENV", "development")
+PRODUCTION = NEWSDESK_ENV == "production"
+HOME = Path(env("NEWSDESK_HOME", "var")).resolve()
+MEDIA_ROOT = HOME / "media"
+OUTBOX_DIR = HOME / "outbox"
+PAGE_CACHE_DIR = HOME / "pagecache"
+STATIC_ROOT = HOME / "static"
+HOME.mkdir(parents=True, exist_ok=True)
+
+SITE_NAME = env("NEWSDESK_SITE_NAME", "Newsdesk Demo")
+SITE_DOMAIN = env("NEWSDESK_SITE_DOMAIN", "localhost")
+BASE_URL = env("NEWSDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+DEBUG = env_bool("NEWSDESK_DEBUG", not PRODUCTION)
+SECRET_KEY = env("NEWSDESK_SECRET_KEY")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("NEWSDESK_SECRET_KEY must be set when NEWSDESK_ENV=production.")
+    SECRET_KEY = "development-only-insecure-key-not-for-production"  # noqa: S105
+
+_base_host = BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+ALLOWED_HOSTS = list(env_list("NEWSDESK_ALLOWED_HOSTS")) or [_base_host, SITE_DOMAIN.lower()]
+if not PRODUCTION:
+    ALLOWED_HOSTS += ["127.0.0.1", "localhost", "[::1]", "testserver"]
+CSRF_TRUSTED_ORIGINS = [BASE_URL] if BASE_URL.startswith("https://") else []
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "newsdesk.sources",
+    "newsdesk.articles",
+    "newsdesk.site",
+    "newsdesk.pressroom",
+    "newsdesk.ads",
+    "newsdesk.newsletter",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "newsdesk.urls"
+WSGI_APPLICATION = "newsdesk.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "newsdesk.site.context.site",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = env("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": HOME / "db.sqlite3",
+            # Writers wait for each other instead of failing with "database is locked".
+            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE",
+                        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = env("NEWSDESK_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+MEDIA_URL = "/media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if env("NEWSDESK_REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": env("NEWSDESK_REDIS_URL")}}
+
+EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+DEFAULT_FROM_EMAIL = env("NEWSDESK_FROM_EMAIL", f"{SITE_NAME} <newsroom@{SITE_DOMAIN.lower()}>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if env("NEWSDESK_SMTP_URL"):
+    _smtp = dj_database_url.parse(env("NEWSDESK_SMTP_URL"))
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _smtp["HOST"]
+    EMAIL_PORT = int(_smtp["PORT"] or 25)
+    EMAIL_HOST_USER = _smtp["USER"] or ""
+    EMAIL_HOST_PASSWORD = _smtp["PASSWORD"] or ""
+    EMAIL_USE_TLS = env("NEWSDESK_SMTP_URL").startswith("smtp+tls")
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = OUTBOX_DIR
+
+# Ingest: how politely and how far the fetcher may go.
+NEWSDESK_FETCH_TIMEOUT = float(env("NEWSDESK_FETCH_TIMEOUT", "20"))
+NEWSDESK_FETCH_MAX_BYTES = int(env("NEWSDESK_FETCH_MAX_BYTES", str(15 * 1024 * 1024)))
+NEWSDESK_FETCH_ALLOW_PRIVATE = env_list("NEWSDESK_FETCH_ALLOW_PRIVATE")
+NEWSDESK_FETCH_USER_AGENT = env(
+    "NEWSDESK_FETCH_USER_AGENT", f"Newsdesk/0.1 (+{BASE_URL}; feed republisher)"
+)
+NEWSDESK_POLL_MINUTES = int(env("NEWSDESK_POLL_MINUTES", "30"))
+NEWSDESK_LEASE_SECONDS = int(env("NEWSDESK_LEASE_SECONDS", "300"))
+NEWSDESK_BROKER_URL = env("NEWSDESK_BROKER_URL")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "newsdesk": {"handlers": ["console"], "level": env("NEWSDESK_LOG_LEVEL", "INFO")},
+        "django": {"handlers": ["console"], "level": "WARNING"},
+    },
+}
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("NEWSDESK_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(env("NEWSDESK_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import os
+import sys
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the site under gunicorn (static files by WhiteNoise)."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("NEWSDESK_WORKERS", "2")))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("collectstatic", interactive=False, verbosity=0)
+        argv = [sys.executable, "-m", "gunicorn", "newsdesk.wsgi:application",
+                "--bind", f"{options['host']}:{options['port']}",
+                "--workers", str(options["workers"]), "--access-logfile", "-",
+                "--timeout", "60"]
+        self.stdout.write(f"Serving on http://{options['host']}:{options['port']}/")
+        self.stdout.flush()
+        os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with the server

@@ -1,0 +1,254 @@
+"""parse_feed against golden files, plus the behaviours an editor would notice first.
+
+Each feed under tests/data/feeds sits beside `<name>.expected.json`: the ParsedFeed it must
+give, or {"error": message}. NEWSDESK_UPDATE_GOLDEN=1 rewrites the expected files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsdesk.ingest.errors import ParseError
+from newsdesk.ingest.parse import parse_feed
+from newsdesk.ingest.types import ParsedFeed
+
+FEEDS = Path(__file__).parent.parent / "data" / "feeds"
+UPDATE_GOLDEN = os.environ.get("NEWSDESK_UPDATE_GOLDEN") == "1"
+
+# How each fixture is served: the arguments the fetch stage would hand over.
+SERVED: dict[str, dict[str, Any]] = {
+    "rss20-full.xml": {
+        "url": "https://feeds.harbourgazette.example/news/rss.xml",
+        "content_type": "application/rss+xml; charset=utf-8",
+    },
+    "rss10.xml": {"url": "https://lindenvalley.example/rss", "content_type": "application/rdf+xml"},
+    "rss091.xml": {"url": "http://quarryhill.example/rss.xml", "content_type": "text/xml"},
+    "atom10.xml": {
+        "url": "https://northwindledger.example/feeds/atom.xml",
+        "content_type": "application/atom+xml",
+    },
+    "atom03.xml": {"url": "https://meridiannotes.example/atom.xml"},
+    "jsonfeed11.json": {
+        "url": "https://saltmarshreview.example/feed.json",
+        "content_type": "application/feed+json",
+    },
+    "jsonfeed10.json": {"url": "https://fenwickstreet.example/feed.json"},
+    "rss20-windows-1252.xml": {
+        "url": "https://cafesociety.example/feed/",
+        "content_type": "application/rss+xml",
+        "encoding": "windows-1252",
+    },
+    "rss20-iso-8859-1.xml": {"url": "https://gruenwald-anzeiger.example/rss"},
+    "rss20-no-guids.xml": {"url": "https://birchwoodparish.example/feed"},
+    "rss20-malformed.xml": {"url": "https://ridgelinecourier.example/feed"},
+    "html-page.html": {"url": "https://www.harbourgazette.example/", "content_type": "text/html"},
+    "empty.xml": {"url": "https://quarryhill.example/rss.xml"},
+    "garbage-truncated.xml": {"url": "https://quarryhill.example/rss.xml"},
+    "jsonfeed-truncated.json": {"url": "https://fenwickstreet.example/feed.json"},
+    "not-a-feed.json": {
+        "url": "https://fenwickstreet.example/api/articles",
+        "content_type": "application/json",
+    },
+}
+
+
+def outcome(name: str) -> dict[str, Any]:
+    """What parsing the fixture gives, as JSON-ready data."""
+    try:
+        feed = parse_feed((FEEDS / name).read_bytes(), **SERVED[name])
+    except ParseError as error:
+        return {"error": str(error)}
+    return as_json(feed)
+
+
+def as_json(feed: ParsedFeed) -> dict[str, Any]:
+    data = dataclasses.asdict(feed)
+    items = data.pop("items")  # last, so a diff of the golden file reads channel first
+    plain: dict[str, Any] = json.loads(
+        json.dumps({**data, "items": items}, default=datetime.isoformat)
+    )
+    return plain
+
+
+def golden_path(name: str) -> Path:
+    return FEEDS / (name.rsplit(".", 1)[0] + ".expected.json")
+
+
+@pytest.mark.parametrize("name", sorted(SERVED))
+def test_matches_golden_file(name: str) -> None:
+    actual = outcome(name)
+    expected_file = golden_path(name)
+    if UPDATE_GOLDEN:
+        expected_file.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n")
+    assert actual == json.loads(expected_file.read_text())
+
+
+def test_every_fixture_is_served_and_has_its_own_golden_file() -> None:
+    fixtures = {p.name for p in FEEDS.iterdir() if not p.name.endswith(".expected.json")}
+    assert fixtures == set(SERVED)
+    assert len({golden_path(name) for name in fixtures}) == len(fixtures)
+
+
+def parse_fixture(name: str, **overrides: Any) -> ParsedFeed:
+    return parse_feed((FEEDS / name).read_bytes(), **{**SERVED[name], **overrides})
+
+
+def test_channel_home_is_the_alternate_link_not_the_self_link() -> None:
+    assert parse_fixture("rss20-full.xml").home_url == "https://www.harbourgazette.example/"
+    assert parse_fixture("atom10.xml").home_url == "https://northwindledger.example/"
+
+
+def test_relative_links_are_made_absolute_and_tracking_parameters_kept() -> None:
+    items = parse_fixture("rss20-full.xml").items
+    assert [item.link for item in items] == [
+        # RSS resolves against the site's home link, not the feeds host
+        "https://www.harbourgazette.example/2025/06/03/dock-strike-third-day/"
+        "?utm_source=rss&utm_medium=feed",
+        "https://www.harbourgazette.example/2025/06/02/ferry-summer-timetable/"
+        "?utm_source=rss&utm_campaign=daily&fbclid=abc123",
+        "https://www.harbourgazette.example/sport/2025/06/01/coastal-rowing-final.html",  # xml:base
+        "https://www.harbourgazette.example/opinion/letters/2025/05/31/lighthouse/",
+    ]
+
+
+def test_atom_links_follow_xml_base() -> None:
+    items = parse_fixture("atom10.xml").items
+    assert items[0].link == "https://northwindledger.example/nieuws/2025/06/windpark-akkoord"
+    assert items[1].link == "https://northwindledger.example/cultuur/2025/06/festival-record"
+
+
+def test_lead_image_prefers_media_then_enclosure_then_first_img() -> None:
+    images = [item.image_url for item in parse_fixture("rss20-full.xml").items]
+    assert images == [
+        "https://cdn.harbourgazette.example/media/2025/06/picket-line-1600.jpg",  # widest
+        "https://www.harbourgazette.example/media/2025/06/ferry-quay.jpg",  # image enclosure
+        "https://www.harbourgazette.example/sport/images/rowing-final-thumb.jpg",  # thumbnail
+        "https://www.harbourgazette.example/media/2025/05/lighthouse.jpg",  # lazy <img>
+    ]
+
+
+def test_dates_are_aware_utc() -> None:
+    item = parse_fixture("rss20-full.xml").items[0]
+    assert item.published == datetime(2025, 6, 3, 7, 39, 21, tzinfo=UTC)
+    json_item = parse_fixture("jsonfeed11.json").items[0]
+    assert json_item.published == datetime(2025, 6, 2, 8, 30, tzinfo=UTC)
+    assert json_item.published.tzinfo is UTC
+
+
+def test_titles_are_plain_text() -> None:
+    assert parse_fixture("rss20-full.xml").items[0].title == (
+        "Dock workers\u2019 strike enters third day"
+    )
+    assert parse_fixture("atom10.xml").items[0].title == (
+        "Windpark & haven: akkoord na maanden overleg"
+    )
+
+
+def test_authors_are_names_never_bare_addresses() -> None:
+    rss = parse_fixture("rss20-full.xml").items
+    assert [item.author for item in rss] == ["Mara Quint", "Jonas Weir", "Ines Calloway", "Readers"]
+    atom = parse_fixture("atom10.xml").items
+    assert [item.author for item in atom] == ["Sanne de Wit", "Redactie Northwind"]  # inherited
+    bylines = b"""<rss version="2.0"><channel><title>Bylines</title><link>/</link>
+      <item><guid>1</guid><author>Jane Doe (jane@pub.example)</author></item>
+      <item><guid>2</guid><author>Jane Doe &lt;jane@pub.example&gt;</author></item>
+      <item><guid>3</guid><author>desk@pub.example</author></item>
+      </channel></rss>"""
+    feed = parse_feed(bylines, url="https://pub.example/feeds/all.rss")
+    assert [item.author for item in feed.items] == ["Jane Doe", "Jane Doe", ""]
+    assert feed.home_url == "https://pub.example/"
+
+
+def test_windows_1252_is_read_with_or_without_the_http_charset() -> None:
+    expected = "\u201cThe best cr\u00e8me br\u00fbl\u00e9e in town\u201d \u2014 our verdict"
+    assert parse_fixture("rss20-windows-1252.xml").items[0].title == expected
+    undeclared = parse_fixture("rss20-windows-1252.xml", encoding=None)
+    assert undeclared.items[0].title == expected
+    assert "\u20ac85" in undeclared.items[0].summary_html
+
+
+def test_guid_falls_back_to_link_then_a_stable_digest() -> None:
+    items = parse_fixture("rss20-no-guids.xml").items
+    assert items[0].guid == "https://birchwoodparish.example/notices/hall-july"
+    assert items[1].guid.startswith("sha256:")
+    assert items[1].guid != items[2].guid  # same title, different day
+    assert parse_fixture("rss20-no-guids.xml").items[1].guid == items[1].guid
+
+
+def test_malformed_feed_keeps_its_entries() -> None:
+    feed = parse_fixture("rss20-malformed.xml")
+    assert len(feed.items) == 2
+    assert feed.items[0].title == "Pass reopens after rockfall \u2014 with a convoy system"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("empty.xml", "The feed was empty"),
+        ("html-page.html", "This is not a feed: the server sent an HTML page"),
+        ("garbage-truncated.xml", "This is not a feed: the XML is broken at line 4"),
+        ("jsonfeed-truncated.json", "The JSON Feed is not valid JSON"),
+        ("not-a-feed.json", "This is not a feed: the JSON document has no JSON Feed version"),
+    ],
+)
+def test_what_is_not_a_feed_says_why(name: str, message: str) -> None:
+    with pytest.raises(ParseError, match=message):
+        parse_fixture(name)
+
+
+def test_html_page_is_recognised_without_a_content_type() -> None:
+    with pytest.raises(ParseError, match="the server sent an HTML page"):
+        parse_fixture("html-page.html", content_type="")
+
+
+def test_whitespace_only_is_empty() -> None:
+    with pytest.raises(ParseError, match="The feed was empty"):
+        parse_feed(b" \r\n\t ", url="https://quarryhill.example/rss.xml")
+
+
+def test_valid_feed_without_items_is_an_empty_feed() -> None:
+    feed = parse_feed(
+        b'<rss version="2.0"><channel><title>Quiet week</title></channel></rss>',
+        url="https://quarryhill.example/rss.xml",
+    )
+    assert (feed.title, feed.items, feed.kind) == ("Quiet week", (), "rss20")
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Records every attempt to open a connection instead of making it."""
+    attempts: list[object] = []
+
+    def refuse(self: socket.socket, address: object) -> None:
+        attempts.append(address)
+        raise OSError("network access in a parse test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    return attempts
+
+
+def test_a_path_in_the_bytes_is_never_opened(tmp_path: Path, no_network: list[object]) -> None:
+    feed_on_disk = tmp_path / "feed.xml"
+    feed_on_disk.write_bytes((FEEDS / "rss20-full.xml").read_bytes())
+    for content in (str(feed_on_disk).encode(), b"/etc/passwd"):
+        with pytest.raises(ParseError):
+            parse_feed(content, url="https://quarryhill.example/rss.xml")
+    assert no_network == []
+
+
+@pytest.mark.parametrize(
+    "content", [b"http://127.0.0.1:9/feed", b"https://feeds.harbourgazette.example/news/rss.xml"]
+)
+def test_a_url_in_the_bytes_is_never_fetched(content: bytes, no_network: list[object]) -> None:
+    with pytest.raises(ParseError):
+        parse_feed(content, url="https://quarryhill.example/rss.xml")
+    assert no_network == []
