@@ -17,8 +17,9 @@ import lxml.html
 import pytest
 from PIL import Image
 
-from newsdesk.demo import DemoPublisher, render_region_image
+from newsdesk.demo import render_region_image
 from newsdesk.demo.content import DemoArticle, DemoPublisherSite, load_publishers
+from newsdesk.demo.publisher import DemoPublisher
 
 SITES = load_publishers()
 ARTICLES = [(site, article) for site in SITES for article in site.articles]

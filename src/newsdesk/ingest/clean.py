@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from html import escape
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 import lxml.html
 import nh3
@@ -33,6 +34,8 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+IMAGE_SCHEMES = {"", "http", "https"}  # "" is a relative URL
+SRCSET_URL = re.compile(r"[\s,]*(\S+)")
 LAZY_SOURCES = (("data-src", "src"), ("data-lazy-src", "src"), ("data-original", "src"),
                 ("data-srcset", "srcset"), ("data-lazy-srcset", "srcset"))
 
@@ -42,9 +45,10 @@ def strip_tracking(url: str) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in {"http", "https"}:
         return url.strip()
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not TRACKING_PARAMS.match(k)]
-    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", urlencode(query), ""))
+    # Kept parameters stay as the publisher wrote them: "?print" must not become "?print=".
+    query = [pair for pair in parts.query.split("&")
+             if pair and not TRACKING_PARAMS.match(unquote_plus(pair.split("=", 1)[0]))]
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", "&".join(query), ""))
 
 
 def sanitize_html(html: str) -> str:
@@ -56,7 +60,35 @@ def sanitize_html(html: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
+        attribute_filter=_safe_srcset,
     ).strip()
+
+
+def _safe_srcset(tag: str, attribute: str, value: str) -> str | None:
+    """nh3 checks src against the allowed schemes but not srcset: its candidates get the same
+    rule here."""
+    if attribute != "srcset":
+        return value
+    safe = [f"{url} {descriptor}".strip() for url, descriptor in srcset_candidates(value)
+            if urlsplit(url).scheme.lower() in IMAGE_SCHEMES]
+    return ", ".join(safe) or None
+
+
+def srcset_candidates(srcset: str) -> list[tuple[str, str]]:
+    """(url, descriptor) pairs, as the HTML standard splits them: a URL may hold commas
+    ("/w_300,h_200/a.jpg"); only a comma after the URL ends a candidate."""
+    candidates = []
+    position = 0
+    while match := SRCSET_URL.match(srcset, position):
+        url, position = match.group(1), match.end()
+        if url.endswith(","):
+            candidates.append((url.rstrip(","), ""))
+            continue
+        end = srcset.find(",", position)
+        end = len(srcset) if end == -1 else end
+        candidates.append((url, srcset[position:end].strip()))
+        position = end + 1
+    return candidates
 
 
 def plain_text(value: str) -> str:
@@ -84,16 +116,13 @@ def absolutise(html: str, *, base_url: str) -> str:
         if el.tag in {"a", "img"} and attribute in {"href", "src"}:
             absolute = urljoin(base_url, link.strip())
             el.set(attribute, strip_tracking(absolute) if attribute == "href" else absolute)
-    return "".join(lxml.html.tostring(child, encoding="unicode") for child in root) + (root.text or "")
+    leading = escape(root.text or "", quote=False)
+    return leading + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
 
 
 def _absolute_srcset(srcset: str, base_url: str) -> list[str]:
-    out = []
-    for candidate in srcset.split(","):
-        bits = candidate.strip().split()
-        if bits:
-            out.append(" ".join([urljoin(base_url, bits[0]), *bits[1:]]))
-    return out
+    return [f"{urljoin(base_url, url)} {descriptor}".strip()
+            for url, descriptor in srcset_candidates(srcset)]
 
 
 def clean_article(article: ExtractedArticle, *, base_url: str) -> ExtractedArticle:

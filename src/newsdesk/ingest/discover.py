@@ -22,6 +22,8 @@ FEED_ROOTS = frozenset({"rss", "feed", "RDF"})  # RSS 0.9x/2.0, Atom, RSS 0.90/1
 
 @dataclass(frozen=True)
 class FeedLink:
+    """One feed a page points to: a candidate to fetch and check with looks_like_feed."""
+
     url: str
     title: str
     type: str  # the declared media type; "" for a link guessed from its address

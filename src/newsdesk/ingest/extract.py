@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from itertools import islice
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -28,8 +29,19 @@ BLOCK_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquo
 KEEP_ATTRIBUTES = {"a": ("href", "title"), "img": ("src", "srcset", "alt", "width", "height",
                                                    "data-src", "data-srcset"),
                    "td": ("colspan", "rowspan"), "th": ("colspan", "rowspan", "scope")}
-CREDIT_PREFIX = re.compile(r"^\s*(?:photo(?:graph)?(?:\s+credit)?|image(?:\s+credit)?|credit|"
-                           r"picture|foto|source)\s*[:：]\s*|^\s*©\s*", re.IGNORECASE)
+CREDIT_WORDS = r"photo(?:graph)?|image|picture|foto|cr[eé]dits?(?:\s+photos?)?|تصوير|صورة"
+CREDIT_PREFIX = re.compile(rf"^\s*(?:(?:{CREDIT_WORDS})(?:\s+credit)?|source)\s*[:：]\s*|^\s*©\s*",
+                           re.IGNORECASE)
+# The credit ends the caption and opens it, a sentence or a bracket: "The winning photo: a
+# heron" names no photographer.
+CAPTION_CREDIT = re.compile(rf"(?:^|[.!?;|/—–-]|\(|\s(?=©))\s*((?:{CREDIT_WORDS})\s*(?:credit)?"
+                            r"\s*[:：]|©)\s*([^()]+?)\)?\s*$", re.IGNORECASE)
+CAPTION_SEPARATORS = " (|/—–-"  # what stood between the caption and its credit
+LAZY_IMAGE_SOURCES = ("data-src", "data-lazy-src", "data-original")
+BYLINE = "[rel=author], .author, .byline__name, [itemprop=author]"
+BYLINE_MAX_CHARS = 160  # a longer block that names the author is text, not a byline
+BYLINE_BLOCKS = ("p", "div", "li", "header", "section", "aside")
+KICKER_MAX_CHARS = 80
 MIN_BODY_CHARS = 200
 STRUCTURAL_TAGS = frozenset({"html", "body", "main", "article"})
 PROTECTED_SHARE = 0.4  # never drop a box that holds this share of the page's paragraph text
@@ -54,9 +66,10 @@ def extract_article(content: bytes | str, *, url: str, encoding: str | None = No
 
     _drop_all(doc, generic_rules().remove + site_rule.remove)
     image = _take_lead_image(doc, url, meta.get("image", ""), notes)
-    standfirst = _take_standfirst(doc)
+    standfirst = _take_standfirst(doc, meta["title"], meta["description"])
     quotes = _take_pull_quotes(doc, site_rule)
     _drop_title(doc, meta["title"])
+    _drop_byline(doc)
     _drop_boilerplate(doc)
 
     blocks = _body_blocks(doc, url, site_rule, meta.get("article_body", ""), notes)
@@ -150,9 +163,11 @@ def _metadata(doc: lxml.html.HtmlElement, url: str, notes: list[str]) -> dict[st
     else:
         meta["title"] = ""
 
-    author = props.get("author") or props.get("article:author") or _ld_author(ld)
+    # article:author is often a profile URL, which is no name to credit.
+    author = next((a for a in (props.get("author"), props.get("article:author"), _ld_author(ld))
+                   if a and "://" not in a), "")
     if not author:
-        byline = doc.cssselect("[rel=author], .author, .byline__name, [itemprop=author]")
+        byline = doc.cssselect(BYLINE)
         author = text_of(byline[0]) if byline else ""
     meta["author"] = fold(author)
 
@@ -240,12 +255,11 @@ def _drop_all(doc: lxml.html.HtmlElement, selectors: Iterable[str]) -> None:
 def _take_lead_image(doc: lxml.html.HtmlElement, url: str, og_image: str,
                      notes: list[str]) -> dict[str, str]:
     """The lead figure's image, caption and credit; the figure leaves the body."""
-    figures = [f for f in doc.iter("figure") if f.find(".//img") is not None]
+    # WordPress's classic caption is a div.wp-caption; AMP pages use amp-img.
+    figures = [f for f in doc.cssselect("figure, .wp-caption") if _figure_image(f) is not None]
     chosen = None
     for figure in figures:
-        img = figure.find(".//img")
-        src = urljoin(url, img.get("src") or img.get("data-src") or "")
-        if og_image and src == og_image:
+        if og_image and _image_source(_figure_image(figure), url) == og_image:
             chosen = figure
             break
     if chosen is None and figures:
@@ -255,12 +269,12 @@ def _take_lead_image(doc: lxml.html.HtmlElement, url: str, og_image: str,
             notes.append("image: og:image")
         return {"url": og_image} if og_image else {}
 
-    img = chosen.find(".//img")
-    result = {"url": urljoin(url, img.get("src") or img.get("data-src") or "") or og_image,
-              "alt": fold(img.get("alt") or "")}
+    img = _figure_image(chosen)
+    result = {"url": _image_source(img, url) or og_image, "alt": fold(img.get("alt") or "")}
     notes.append("image: lead <figure>")
-    caption = chosen.find(".//figcaption")
-    if caption is not None:
+    captions = chosen.cssselect("figcaption, .wp-caption-text")
+    if captions:
+        caption = captions[0]
         credit_els = [el for sel in generic_rules().credit for el in caption.cssselect(sel)]
         if credit_els:
             result["credit"] = CREDIT_PREFIX.sub("", text_of(credit_els[0]))
@@ -274,17 +288,29 @@ def _take_lead_image(doc: lxml.html.HtmlElement, url: str, og_image: str,
     return result
 
 
+def _figure_image(figure: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    return next(figure.iter("img", "amp-img"), None)
+
+
+def _image_source(img: lxml.html.HtmlElement, url: str) -> str:
+    """The image's real address: a lazy loader's attribute wins over a placeholder src."""
+    for name in (*LAZY_IMAGE_SOURCES, "src"):
+        value = (img.get(name) or "").strip()
+        if value and not value.startswith("data:"):
+            return urljoin(url, value)
+    return ""
+
+
 def _split_credit(caption: str, notes: list[str]) -> tuple[str, str]:
     """'A harbour at dawn. Photo: Jane Roe' -> ('A harbour at dawn.', 'Jane Roe')."""
-    match = re.search(r"(?:^|\s|\()((?:photo(?:graph)?|image|credit|picture)\s*(?:credit)?\s*:|©)\s*"
-                      r"([^()]+?)\)?\s*$", caption, re.IGNORECASE)
+    match = CAPTION_CREDIT.search(caption)
     if not match:
         return caption, ""
     notes.append("credit: caption text")
-    return caption[: match.start()].strip(), match.group(2).strip()
+    return caption[: match.start(1)].rstrip(CAPTION_SEPARATORS).strip(), match.group(2).strip()
 
 
-def _take_standfirst(doc: lxml.html.HtmlElement) -> str:
+def _take_standfirst(doc: lxml.html.HtmlElement, title: str, description: str) -> str:
     for selector in generic_rules().standfirst:
         for el in doc.cssselect(selector):
             if el.tag in STRUCTURAL_TAGS:
@@ -292,13 +318,25 @@ def _take_standfirst(doc: lxml.html.HtmlElement) -> str:
             text = text_of(el)
             el.drop_tree()
             return text
+    # Unknown class names (a French "chapo"): the marked block under the title that repeats
+    # the page's description.
+    for h1 in doc.iter("h1"):
+        after = h1.getnext()
+        if (_is_title(h1, title) and after is not None and after.get("class")
+                and description and text_of(after) == description):
+            after.drop_tree()
+            return description
     return ""
 
 
-def _take_pull_quotes(doc: lxml.html.HtmlElement, rule: SiteRule) -> list[tuple[str, str]]:
-    """(quote, text of the block after it) for each pull quote the page marks as one."""
+def _take_pull_quotes(doc: lxml.html.HtmlElement,
+                      rule: SiteRule) -> list[tuple[str, tuple[str, ...]]]:
+    """(quote, texts of the next few blocks) for each pull quote the page marks as one.
+
+    Several: the block right after a quote may be an ad or a box that does not reach the body.
+    """
     selectors = generic_rules().pull_quote + ((rule.pull_quote,) if rule.pull_quote else ())
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, tuple[str, ...]]] = []
     seen: set[int] = set()
     for selector in selectors:
         for el in doc.cssselect(selector):
@@ -306,17 +344,37 @@ def _take_pull_quotes(doc: lxml.html.HtmlElement, rule: SiteRule) -> list[tuple[
                 continue
             seen.add(id(el))
             quote = text_of(el)
-            following = next((text_of(sib) for sib in el.itersiblings() if text_of(sib)), "")
+            following = tuple(islice((t for t in map(text_of, el.itersiblings()) if t), 3))
             el.drop_tree()
             if quote:
                 found.append((quote, following))
     return found
 
 
+def _is_title(h1: lxml.html.HtmlElement, title: str) -> bool:
+    return not title or text_of(h1) == title or title.startswith(text_of(h1))
+
+
 def _drop_title(doc: lxml.html.HtmlElement, title: str) -> None:
+    """The title leaves the body, and so do the short labels above it (a section kicker)."""
     for h1 in list(doc.iter("h1")):
-        if not title or fold(h1.text_content()) == title or title.startswith(text_of(h1)):
-            h1.drop_tree()
+        if not _is_title(h1, title):
+            continue
+        for before in list(h1.itersiblings(preceding=True)):
+            if (isinstance(before.tag, str) and before.tag not in STRUCTURAL_TAGS
+                    and len(text_of(before)) <= KICKER_MAX_CHARS
+                    and next(before.iter("img", "amp-img", "figure"), None) is None):
+                before.drop_tree()
+        h1.drop_tree()
+
+
+def _drop_byline(doc: lxml.html.HtmlElement) -> None:
+    """The byline's block leaves the body whole, so no 'By — updated' remnant is left."""
+    for el in doc.cssselect(BYLINE):
+        block = el if el.tag in BYLINE_BLOCKS else next(el.iterancestors(*BYLINE_BLOCKS), None)
+        if (block is not None and block.tag not in STRUCTURAL_TAGS
+                and block.getparent() is not None and len(text_of(block)) <= BYLINE_MAX_CHARS):
+            block.drop_tree()
 
 
 def _drop_boilerplate(doc: lxml.html.HtmlElement) -> None:
@@ -389,17 +447,15 @@ def _paragraph(text: str) -> lxml.html.HtmlElement:
     return p
 
 
-def _place_pull_quotes(quotes: list[tuple[str, str]], blocks: list[lxml.html.HtmlElement],
-                       notes: list[str]) -> list[PullQuote]:
-    """Each quote stands before the block that followed it on the page (or at the end)."""
+def _place_pull_quotes(quotes: list[tuple[str, tuple[str, ...]]],
+                       blocks: list[lxml.html.HtmlElement], notes: list[str]) -> list[PullQuote]:
+    """Each quote stands before the first block that followed it on the page (or at the end)."""
     texts = [text_of(b) for b in blocks]
     placed = []
     for quote, following in quotes:
-        position = len(blocks)
-        if following:
-            probe = following[:80]
-            position = next((i for i, t in enumerate(texts) if t.startswith(probe)), position)
-        placed.append(PullQuote(text=quote, position=position))
+        positions = (i for probe in following for i, t in enumerate(texts)
+                     if t.startswith(probe[:80]))
+        placed.append(PullQuote(text=quote, position=next(positions, len(blocks))))
     if placed:
         notes.append(f"pull quotes: {len(placed)} marked by the page")
     return sorted(placed, key=lambda q: q.position)

@@ -104,7 +104,7 @@ def _prefer_feed_facts(article: ExtractedArticle, item: FeedItem) -> ExtractedAr
         url=article.url or item.link,
         title=plain_text(item.title) or article.title,
         author=article.author or item.author,
-        published=item.published or article.published,
+        published=item.published or article.published or item.updated,
         image_url=article.image_url or item.image_url,
         summary=plain_text(item.summary_html) or article.summary,
     )

@@ -22,7 +22,7 @@ from newsdesk.ingest.fetch import fetch, make_client
 from newsdesk.ingest.parse import parse_feed
 from newsdesk.ingest.pipeline import SourceConfig, process_item, read_feed
 from newsdesk.ingest.site_rules import SiteRule
-from newsdesk.ingest.types import FetchOptions, FetchResult, ParsedFeed
+from newsdesk.ingest.types import FeedItem, FetchOptions, FetchResult, ParsedFeed
 from newsdesk.sources.models import ContentPolicy, ImagePolicy, PublishPolicy, Source
 
 log = logging.getLogger("newsdesk.ingest")
@@ -136,6 +136,7 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     duplicates: int = 0
+    empty: int = 0
     not_modified: bool = False
     error: str = ""
     outcomes: list[StoreOutcome] = field(default_factory=list)
@@ -176,6 +177,9 @@ def source_ingest(*, source: Source, client: httpx.Client | None = None) -> Inge
         return fetch(url, options=options, client=client)
 
     for item in poll.feed.items:
+        if _is_empty(item):
+            report.empty += 1
+            continue
         if item.guid in known and known[item.guid] == feed_hash(item):
             report.unchanged += 1
             continue
@@ -186,6 +190,11 @@ def source_ingest(*, source: Source, client: httpx.Client | None = None) -> Inge
     # Only now, with every item committed, may the conditional-GET state move on.
     source_record_success(source=source, fetched=fetched, feed=poll.feed)
     return report
+
+
+def _is_empty(item: FeedItem) -> bool:
+    """What the parser salvages from an item cut off mid-way: nothing a reader could read."""
+    return not (item.title or item.link or item.summary_html.strip() or item.content_html.strip())
 
 
 def source_record_success(*, source: Source, fetched: FetchResult, feed: ParsedFeed | None) -> None:

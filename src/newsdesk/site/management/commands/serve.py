@@ -5,6 +5,7 @@ import sys
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -22,7 +23,9 @@ class Command(BaseCommand):
         argv = [sys.executable, "-m", "gunicorn", "newsdesk.wsgi:application",
                 "--bind", f"{options['host']}:{options['port']}",
                 "--workers", str(options["workers"]), "--access-logfile", "-",
-                "--timeout", "60"]
+                "--timeout", "60",
+                # gunicorn's control socket would otherwise go to the user's home directory.
+                "--control-socket", str(settings.HOME / f"gunicorn-{options['port']}.ctl")]
         self.stdout.write(f"Serving on http://{options['host']}:{options['port']}/")
         self.stdout.flush()
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with the server

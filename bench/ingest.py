@@ -1,0 +1,190 @@
+"""`make bench-ingest`: Newsdesk's feed update against the `reader` library's, same feeds.
+
+500 generated feeds (half RSS 2.0, half Atom, about 35 items each) are served on 127.0.0.1 by
+a subprocess with ETag, Last-Modified, gzip and 304s. Each run gives each engine a fresh
+SQLite database, times a cold update of every feed, then a warm one in which every feed
+answers 304. Each engine runs in its own process, one after the other. Medians of --runs.
+
+    bench/ingest.py [--runs 3] [--feeds 500] [--only newsdesk|reader] [--profile DIR]
+
+--profile runs Newsdesk once under cProfile (slower: read it for shares, not speed) and
+prints the top functions by cumulative time for the cold and the warm phase.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pstats
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from feedgen import FEED_COUNT, feed_path
+
+BENCH = Path(__file__).resolve().parent
+PYTHON = sys.executable
+
+
+class FeedServer:
+    """The feed server subprocess; it stops when its stdin closes."""
+
+    def __init__(self, count: int) -> None:
+        self.process = subprocess.Popen(
+            [PYTHON, str(BENCH / "feedserver.py"), str(count)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=BENCH,
+        )
+        assert self.process.stdout is not None
+        ready = self.process.stdout.readline().split()
+        if not ready or ready[0] != "READY":
+            self.stop()
+            raise SystemExit("the feed server did not start")
+        self.base_url = f"http://127.0.0.1:{ready[1]}"
+        self.feeds, self.entries = int(ready[2]), int(ready[3])
+
+    def stop(self) -> None:
+        if self.process.stdin:
+            self.process.stdin.close()
+        self.process.wait(timeout=10)
+
+
+def _newsdesk_cli() -> list[str]:
+    script = Path(PYTHON).parent / "newsdesk"
+    return [str(script)] if script.exists() else [PYTHON, "-m", "newsdesk.cli"]
+
+
+def _run_json(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    done = subprocess.run(command, env=env, cwd=BENCH, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        raise SystemExit(f"failed: {' '.join(command[:3])}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def run_newsdesk(server: FeedServer, paths: Path, home: Path,
+                 profile_dir: Path | None = None) -> dict[str, Any]:
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env.update(
+        NEWSDESK_HOME=str(home),
+        NEWSDESK_FETCH_ALLOW_PRIVATE="127.0.0.1",
+        NEWSDESK_DEBUG="false",  # as deployed: DEBUG would also keep every SQL query in memory
+        NEWSDESK_LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="newsdesk.settings",
+    )
+    migrated = subprocess.run([*_newsdesk_cli(), "migrate"], env=env, capture_output=True,
+                              text=True)
+    if migrated.returncode != 0:
+        sys.stderr.write(migrated.stdout + migrated.stderr)
+        raise SystemExit("newsdesk migrate failed")
+    command = [PYTHON, str(BENCH / "newsdesk_run.py"), server.base_url, str(paths)]
+    if profile_dir:
+        command += ["--profile", str(profile_dir)]
+    return _run_json(command, env)
+
+
+def run_reader(server: FeedServer, paths: Path, home: Path) -> dict[str, Any]:
+    command = [PYTHON, str(BENCH / "reader_run.py"), server.base_url, str(paths), str(home)]
+    return _run_json(command)
+
+
+def check(engine: str, result: dict[str, Any], server: FeedServer) -> list[str]:
+    """What went wrong in one run, in words; empty when the run measured what it should."""
+    problems = []
+    cold, warm = result["cold"], result["warm"]
+    for phase in (cold, warm):
+        if phase["errors"]:
+            problems.append(f"{engine}: feeds failed: {phase['errors']}")
+    if cold["answers"] != {"200": server.feeds}:
+        problems.append(f"{engine}: cold answers {cold['answers']}, not {server.feeds} x 200")
+    if warm["answers"] != {"304": server.feeds}:
+        problems.append(f"{engine}: warm answers {warm['answers']}, not {server.feeds} x 304")
+    if cold["entries"] != server.entries:
+        problems.append(f"{engine}: stored {cold['entries']} entries of {server.entries}")
+    return problems
+
+
+def print_profile(profile_dir: Path, top: int = 15) -> None:
+    for phase in ("cold", "warm"):
+        print(f"\n--- Newsdesk {phase} update under cProfile: top {top} by cumulative time ---")
+        stats = pstats.Stats(str(profile_dir / f"newsdesk-{phase}.prof"), stream=sys.stdout)
+        stats.strip_dirs().sort_stats("cumulative").print_stats(top)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--feeds", type=int, default=FEED_COUNT)
+    parser.add_argument("--only", choices=("newsdesk", "reader"))
+    parser.add_argument("--profile", type=Path, metavar="DIR")
+    args = parser.parse_args()
+
+    server = FeedServer(args.feeds)
+    scratch = Path(tempfile.mkdtemp(prefix="newsdesk-bench-"))
+    try:
+        paths = scratch / "paths.txt"
+        paths.write_text("".join(f"{feed_path(n)}\n" for n in range(server.feeds)))
+        print(f"{server.feeds} feeds, {server.entries} entries, served at {server.base_url}")
+        if args.profile:
+            args.profile.mkdir(parents=True, exist_ok=True)
+            result = run_newsdesk(server, paths, scratch / "profile", args.profile)
+            for problem in check("newsdesk", result, server):
+                print("WARNING:", problem)
+            print_profile(args.profile)
+            return
+        engines = ("newsdesk", "reader") if args.only is None else (args.only,)
+        results: dict[str, list[dict[str, Any]]] = {engine: [] for engine in engines}
+        problems: list[str] = []
+        for run in range(1, args.runs + 1):
+            for engine in engines:
+                home = scratch / f"{engine}-{run}"
+                home.mkdir()
+                runner = run_newsdesk if engine == "newsdesk" else run_reader
+                result = runner(server, paths, home)
+                shutil.rmtree(home)
+                results[engine].append(result)
+                problems += check(engine, result, server)
+                print(f"run {run} {engine:8}: cold {result['cold']['seconds']:7.2f} s, "
+                      f"warm {result['warm']['seconds']:6.3f} s, "
+                      f"entries {result['cold']['entries']} (warm {result['warm']['entries']})",
+                      flush=True)
+        report(results, server, problems)
+    finally:
+        server.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def report(results: dict[str, list[dict[str, Any]]], server: FeedServer,
+           problems: list[str]) -> None:
+    names = {"newsdesk": f"Newsdesk {version('newsdesk')}", "reader": f"reader {version('reader')}"}
+    medians: dict[str, dict[str, float]] = {}
+    for engine, runs in results.items():
+        medians[engine] = {
+            phase: server.feeds / statistics.median(r[phase]["seconds"] for r in runs)
+            for phase in ("cold", "warm")
+        }
+        medians[engine]["entries"] = statistics.median(r["warm"]["entries"] for r in runs)
+    runs = len(next(iter(results.values())))
+    print(f"\nmedians of {runs} runs, {server.feeds} feeds, {server.entries} entries served")
+    print(f"{'engine':<16}{'cold feeds/s':>14}{'warm feeds/s':>14}{'entries stored':>16}")
+    for engine, median in medians.items():
+        print(f"{names[engine]:<16}{median['cold']:>14.1f}{median['warm']:>14.1f}"
+              f"{median['entries']:>16.0f}")
+    for problem in problems:
+        print("WARNING:", problem)
+    if set(medians) == {"newsdesk", "reader"}:
+        ours, theirs = medians["newsdesk"], medians["reader"]
+        if ours["entries"] != theirs["entries"]:
+            print(f"WARNING: entries differ: Newsdesk {ours['entries']:.0f}, "
+                  f"reader {theirs['entries']:.0f}")
+        print(f"ingest vs reader: cold {ours['cold'] / theirs['cold']:.1f}x, "
+              f"warm {ours['warm'] / theirs['warm']:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

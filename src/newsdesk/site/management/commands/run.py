@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import secrets
+import subprocess
+import sys
+import time
+from argparse import ArgumentParser
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from newsdesk.demo.publisher import DemoPublisher
+from newsdesk.sources.models import ImagePolicy, PublishPolicy, Source
+from newsdesk.sources.services import SourceAddError, source_add, sources_ingest_due
+
+DEMO_EDITOR = "editor"
+
+
+class Command(BaseCommand):
+    help = "The demo: a bundled publisher on loopback, its feeds as sources, the site, polling."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--port", type=int, default=8000, help="The site's port.")
+        parser.add_argument("--publisher-port", type=int, default=8701,
+                            help="The demo publisher's port (kept fixed so sources stay valid).")
+        parser.add_argument("--poll-seconds", type=int, default=60)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        publisher = DemoPublisher(port=options["publisher_port"]).start()
+        # The demo publisher lives on loopback, which the fetcher refuses unless told otherwise.
+        settings.NEWSDESK_FETCH_ALLOW_PRIVATE = (*settings.NEWSDESK_FETCH_ALLOW_PRIVATE, "127.0.0.1")
+        self._add_sources(publisher.feed_urls)
+        password = self._reset_editor()
+        call_command("ingest")
+
+        server = subprocess.Popen(  # noqa: S603 - our own command, no shell
+            [sys.executable, "-m", "newsdesk.cli", "serve", "--port", str(options["port"])])
+        site = f"http://127.0.0.1:{options['port']}"
+        self.stdout.write(self.style.SUCCESS(
+            f"\nThe demo site:        {site}/\n"
+            f"The editorial desk:   {site}/desk/  (user {DEMO_EDITOR!r}, password {password!r})\n"
+            f"The demo publishers:  {publisher.home_url}\n"
+            f"State is kept in {settings.HOME}. Stop with Ctrl-C.\n"))
+        try:
+            while server.poll() is None:
+                time.sleep(options["poll_seconds"])
+                sources_ingest_due()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.terminate()
+            publisher.stop()
+
+    def _add_sources(self, feed_urls: list[str]) -> None:
+        for index, url in enumerate(feed_urls):
+            if Source.objects.filter(feed_url=url).exists():
+                continue
+            # One source shows the site's own images, to show both image policies.
+            policy = ImagePolicy.SITE if index == len(feed_urls) - 1 else ImagePolicy.SOURCE
+            try:
+                source = source_add(url=url, image_policy=policy, publish=PublishPolicy.AUTO)
+            except SourceAddError as exc:
+                self.stderr.write(f"Could not add {url}: {exc}")
+                continue
+            self.stdout.write(f"Added source: {source.name}")
+
+    def _reset_editor(self) -> str:
+        """A fresh password each run, so it can be printed without being stored anywhere."""
+        password = secrets.token_urlsafe(12)
+        user, _ = get_user_model().objects.get_or_create(
+            username=DEMO_EDITOR, defaults={"is_staff": True, "is_superuser": True})
+        user.set_password(password)
+        user.save()
+        return password

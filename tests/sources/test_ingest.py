@@ -1,0 +1,347 @@
+"""Polling sources from a real server on 127.0.0.1: what an editor sees on each after a run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from pytest_django.fixtures import Settings
+from tests.factories import (
+    HTML_TYPE,
+    LOCAL_ONLY,
+    RSS_TYPE,
+    Item,
+    article_page,
+    loopback_only,  # noqa: F401
+    rss,
+    source_create,
+    story,
+)
+from tests.support.httpserver import (
+    LocalHTTPServer,
+    RequestHandler,
+    gzip_bomb,
+    http_server_fixture,  # noqa: F401
+    sleep_then,
+)
+
+from newsdesk.articles.models import Article
+from newsdesk.sources.models import ContentPolicy, Source
+from newsdesk.sources.services import SourceAddError, source_add, sources_ingest_due
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("loopback_only")]
+
+KB = 1024
+
+
+@pytest.fixture(autouse=True)
+def local_fetch(settings: Settings) -> None:
+    settings.NEWSDESK_FETCH_ALLOW_PRIVATE = LOCAL_ONLY
+
+
+def serve_story(server: LocalHTTPServer, path: str, seed: int, title: str) -> str:
+    server.routes[path] = (200, HTML_TYPE, article_page(title=title, paragraphs=story(seed)))
+    return server.url(path)
+
+
+def poll(source: Source) -> None:
+    sources_ingest_due(source_ids=[source.id])
+
+
+def reloaded(source: Source) -> Source:
+    return Source.objects.get(id=source.id)
+
+
+def test_one_run_records_each_broken_source_in_words_and_still_stores_the_good_one(
+    http_server: LocalHTTPServer, settings: Settings
+) -> None:
+    settings.NEWSDESK_FETCH_TIMEOUT = 1
+    settings.NEWSDESK_FETCH_MAX_BYTES = 64 * KB
+    items = [
+        Item(title=f"Ferry timetable change {n}", guid=f"hg-{n}",
+             link=serve_story(http_server, f"/news/{n}", n, f"Ferry timetable change {n}"))
+        for n in range(3)
+    ]
+    http_server.routes.update({
+        "/good.xml": (200, RSS_TYPE, rss(items)),
+        "/broken.xml": (200, RSS_TYPE, b'<?xml version="1.0"?>\n<rss version="2.0"><channel>'
+                                       b"<title>Quarry Hill</title><description>News & views"
+                                       b"</description></channel></rss>"),
+        "/homepage.xml": (200, HTML_TYPE, b"<!DOCTYPE html><html><head><title>Welcome</title>"
+                                          b"</head><body><p>Our news</p></body></html>"),
+        "/slow.xml": sleep_then(5, (200, RSS_TYPE, rss(items))),
+        "/huge.xml": (200, RSS_TYPE, rss([Item(title="x" * 200 * KB, link="https://a.example/")])),
+        "/bomb.xml": gzip_bomb(16 * 1024 * KB),
+    })
+    expected_words = {
+        "/broken.xml": ["not a feed", "XML is broken"],
+        "/homepage.xml": ["not a feed", "HTML page"],
+        "/gone-missing.xml": ["404", "Not Found"],
+        "/slow.xml": ["did not answer within 1 s"],
+        "/huge.xml": ["larger than", "64 KB limit"],
+        "/bomb.xml": ["larger than", "64 KB limit"],
+    }
+    good = source_create(feed_url=http_server.url("/good.xml"), content=ContentPolicy.FULL)
+    broken = {path: source_create(feed_url=http_server.url(path), name=path)
+              for path in expected_words}
+
+    started = timezone.now()
+    reports = sources_ingest_due()
+
+    assert len(reports) == 1 + len(broken)
+    for path, source in broken.items():
+        source = reloaded(source)
+        for words in expected_words[path]:
+            assert words in source.last_error, (path, source.last_error)
+        assert source.consecutive_failures == 1, path
+        assert source.next_check_at > started + timedelta(minutes=29), path
+        assert source.active, path
+    good = reloaded(good)
+    assert (good.last_error, good.consecutive_failures) == ("", 0)
+    stored = Article.objects.filter(source=good).order_by("guid")
+    assert [a.guid for a in stored] == ["hg-0", "hg-1", "hg-2"]
+    assert "Report 1.0: the" in stored[1].body_html  # the full text from the page, not the feed
+    assert not Article.objects.exclude(source=good).exists()
+
+
+def test_a_feed_cut_off_inside_an_item_publishes_no_blank_article(
+    http_server: LocalHTTPServer,
+) -> None:
+    whole = Item(title="Tide tables for March", guid="qh-1", description=" ".join(story(7)),
+                 link="https://quarryhill.example/tides")
+    cut = rss([whole]).replace(b"</channel></rss>", b"<item><title>Lifeboat crew hon")
+    http_server.routes["/feed.xml"] = (200, RSS_TYPE, cut)
+    source = source_create(feed_url=http_server.url("/feed.xml"))
+
+    poll(source)
+
+    assert [a.title for a in Article.objects.all()] == ["Tide tables for March"]
+
+
+def test_too_many_requests_waits_as_long_as_the_publisher_asks(
+    http_server: LocalHTTPServer,
+) -> None:
+    http_server.routes["/feed.xml"] = (429, {"Retry-After": "3600", "Content-Type": "text/plain"},
+                                       b"slow down")
+    source = source_create(feed_url=http_server.url("/feed.xml"))
+
+    before = timezone.now()
+    poll(source)
+    sources_ingest_due()  # a run right after must leave it alone
+
+    source = reloaded(source)
+    assert source.next_check_at >= before + timedelta(hours=1)
+    assert "429" in source.last_error and "3600 s" in source.last_error
+    assert len(http_server.requests_to("/feed.xml")) == 1
+
+
+def test_failures_back_off_ever_longer_and_one_success_clears_them(
+    http_server: LocalHTTPServer,
+) -> None:
+    http_server.routes["/feed.xml"] = (500, {"Content-Type": "text/plain"}, b"oops")
+    source = source_create(feed_url=http_server.url("/feed.xml"), poll_minutes=30)
+
+    waits = []
+    for _ in range(3):
+        poll(source)
+        failed = reloaded(source)
+        waits.append(failed.next_check_at - failed.last_attempt_at)
+    assert failed.consecutive_failures == 3
+    assert "500" in failed.last_error
+    assert waits[0] < waits[1] < waits[2]
+    assert waits[0] >= timedelta(minutes=29)
+
+    link = serve_story(http_server, "/news/quay", 1, "Quay reopens")
+    http_server.routes["/feed.xml"] = (200, RSS_TYPE, rss([Item(title="Quay reopens", link=link)]))
+    poll(source)
+
+    healthy = reloaded(source)
+    assert (healthy.consecutive_failures, healthy.last_error) == (0, "")
+    assert healthy.next_check_at - healthy.last_success_at == timedelta(minutes=30)
+    assert healthy.articles.count() == 1
+
+
+def test_a_feed_gone_for_good_pauses_its_source_with_a_reason(
+    http_server: LocalHTTPServer,
+) -> None:
+    http_server.routes["/feed.xml"] = (410, {"Content-Type": "text/plain"}, b"gone")
+    source = source_create(feed_url=http_server.url("/feed.xml"))
+
+    poll(source)
+    sources_ingest_due(include_not_due=True)
+
+    source = reloaded(source)
+    assert not source.active
+    assert "410" in source.last_error and "paused" in source.last_error
+    assert len(http_server.requests_to("/feed.xml")) == 1  # a paused source is not polled
+
+
+def test_a_permanent_redirect_moves_the_source_to_the_new_address(
+    http_server: LocalHTTPServer,
+) -> None:
+    link = serve_story(http_server, "/news/bridge", 2, "Bridge repairs")
+    http_server.routes["/rss"] = (301, {"Location": "/feeds/all.xml"}, b"")
+    http_server.routes["/feeds/all.xml"] = (200, RSS_TYPE,
+                                            rss([Item(title="Bridge repairs", link=link)]))
+    old = http_server.url("/rss")
+    source = source_create(feed_url=old)
+
+    poll(source)
+    poll(source)
+
+    source = reloaded(source)
+    assert source.feed_url == http_server.url("/feeds/all.xml")
+    assert source.moved_from == old
+    assert source.articles.count() == 1
+    assert len(http_server.requests_to("/rss")) == 1  # the second poll went straight there
+
+
+def test_a_second_poll_asks_with_the_etag_and_a_304_stores_nothing(
+    http_server: LocalHTTPServer,
+) -> None:
+    items = [Item(title=f"Market day {n}", guid=f"md-{n}",
+                  link=serve_story(http_server, f"/news/md{n}", n, f"Market day {n}"))
+             for n in range(2)]
+    body = rss(items)
+
+    def conditional(request: RequestHandler) -> None:
+        if request.headers.get("If-None-Match") == '"v1"':
+            request.send_plain(304, {"ETag": '"v1"'}, b"")
+        else:
+            request.send_plain(200, {**RSS_TYPE, "ETag": '"v1"'}, body)
+
+    http_server.routes["/feed.xml"] = conditional
+    source = source_create(feed_url=http_server.url("/feed.xml"))
+
+    poll(source)
+    first = {a.id: a.updated_at for a in Article.objects.all()}
+    [report] = sources_ingest_due(source_ids=[source.id])
+
+    assert report.not_modified and report.created == report.updated == 0
+    assert {a.id: a.updated_at for a in Article.objects.all()} == first
+    assert len(first) == 2
+    first_ask, second_ask = http_server.requests_to("/feed.xml")
+    assert "if-none-match" not in first_ask.headers
+    assert second_ask.headers["if-none-match"] == '"v1"'
+    source = reloaded(source)
+    assert (source.etag, source.last_status, source.last_error) == ('"v1"', 304, "")
+
+
+CRASH_FEED_SIZE = 20
+STALL_AFTER = 5  # pages after this many wait until the first process has been killed
+
+
+def test_a_process_killed_mid_ingest_and_restarted_stores_every_item_once(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    killed = threading.Event()
+    guids = [f"harbour-{n:02d}" for n in range(CRASH_FEED_SIZE)]
+
+    def slow_page(index: int) -> object:
+        page = article_page(title=f"Harbour notice {index}", paragraphs=story(100 + index))
+
+        def handler(request: RequestHandler) -> None:
+            if index >= STALL_AFTER:
+                killed.wait(20)
+            if request.pause(0.05):
+                request.send_plain(200, HTML_TYPE, page)
+
+        return handler
+
+    items = []
+    for n, guid in enumerate(guids):
+        http_server.routes[f"/notices/{n}"] = slow_page(n)
+        items.append(Item(title=f"Harbour notice {n}", guid=guid,
+                          link=http_server.url(f"/notices/{n}")))
+    body = rss(items)
+
+    def feed(request: RequestHandler) -> None:
+        if request.headers.get("If-None-Match") == '"full-20"':
+            request.send_plain(304, {"ETag": '"full-20"'}, b"")
+        else:
+            request.send_plain(200, {**RSS_TYPE, "ETag": '"full-20"'}, body)
+
+    http_server.routes["/feed.xml"] = feed
+    home = tmp_path / "home"
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith("NEWSDESK_") and name != "DATABASE_URL"}
+    env.update(NEWSDESK_HOME=str(home), NEWSDESK_FETCH_ALLOW_PRIVATE="127.0.0.1",
+               NEWSDESK_LEASE_SECONDS="1", NEWSDESK_LOG_LEVEL="ERROR")
+    newsdesk = [str(Path(sys.executable).with_name("newsdesk"))]
+
+    def run(*args: str) -> str:
+        done = subprocess.run([*newsdesk, *args], env=env, capture_output=True,  # noqa: S603
+                              text=True, timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    run("migrate", "-v0")
+    run("source", "add", http_server.url("/feed.xml"), "--content", "full", "--publish", "auto")
+    db = sqlite3.connect(home / "db.sqlite3", timeout=10)
+
+    def stored() -> list[str]:
+        return [row[0] for row in db.execute("SELECT guid FROM articles_article ORDER BY guid")]
+
+    first = subprocess.Popen([*newsdesk, "ingest"], env=env, stdout=subprocess.DEVNULL,  # noqa: S603
+                             stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while len(stored()) < 3 and time.monotonic() < deadline and first.poll() is None:
+            time.sleep(0.05)
+        os.kill(first.pid, signal.SIGKILL)
+    finally:
+        first.wait(10)
+        killed.set()
+    assert first.returncode == -signal.SIGKILL
+    before_restart = stored()
+    assert 3 <= len(before_restart) < CRASH_FEED_SIZE
+    [(etag, lease_until)] = db.execute("SELECT etag, lease_until FROM sources_source").fetchall()
+    assert etag == ""  # the ETag must not claim items that were never stored
+
+    # The dead process's lease blocks other runners until it expires; then a restart takes over.
+    expiry = datetime.fromisoformat(lease_until).replace(tzinfo=UTC)
+    time.sleep(max(0.0, (expiry - datetime.now(UTC)).total_seconds() + 0.2))
+    out = run("ingest")
+
+    assert "1 sources polled" in out and "0 failed" in out
+    assert stored() == guids
+    [(etag, failures)] = db.execute(
+        "SELECT etag, consecutive_failures FROM sources_source").fetchall()
+    assert (etag, failures) == ('"full-20"', 0)
+    db.close()
+
+
+def test_adding_a_site_address_follows_the_feed_its_page_advertises(
+    http_server: LocalHTTPServer,
+) -> None:
+    http_server.routes["/"] = (200, HTML_TYPE, (
+        b"<!DOCTYPE html><html><head><title>The Harbour Gazette</title>"
+        b'<link rel="alternate" type="application/rss+xml" title="Latest news" '
+        b'href="/feeds/latest.rss"></head><body><h1>Harbour Gazette</h1></body></html>'))
+    http_server.routes["/feeds/latest.rss"] = (200, RSS_TYPE, rss(
+        [Item(title="Lighthouse repainted", link="https://harbourgazette.example/n/1")]))
+
+    source = source_add(url=http_server.url("/"))
+
+    assert source.feed_url == http_server.url("/feeds/latest.rss")
+    assert source.name == "The Harbour Gazette"
+    assert source.domain == "harbourgazette.example"
+    assert source.active and source.next_check_at <= timezone.now()
+
+
+def test_adding_a_page_that_advertises_no_feed_says_so(http_server: LocalHTTPServer) -> None:
+    http_server.routes["/about"] = (200, HTML_TYPE,
+                                    b"<!DOCTYPE html><html><body><p>About us</p></body></html>")
+
+    with pytest.raises(SourceAddError, match="advertises no feed"):
+        source_add(url=http_server.url("/about"))
+    assert not Source.objects.exists()
