@@ -276,7 +276,8 @@ def test_a_process_killed_mid_ingest_and_restarted_stores_every_item_once(
            if not name.startswith("NEWSDESK_") and name != "DATABASE_URL"}
     env.update(NEWSDESK_HOME=str(home), NEWSDESK_FETCH_ALLOW_PRIVATE="127.0.0.1",
                NEWSDESK_LEASE_SECONDS="1", NEWSDESK_LOG_LEVEL="ERROR")
-    newsdesk = [str(Path(sys.executable).with_name("newsdesk"))]
+    script = Path(sys.executable).with_name("newsdesk")
+    newsdesk = [str(script)] if script.exists() else [sys.executable, "-m", "newsdesk.cli"]
 
     def run(*args: str) -> str:
         done = subprocess.run([*newsdesk, *args], env=env, capture_output=True,  # noqa: S603

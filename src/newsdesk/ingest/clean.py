@@ -36,6 +36,7 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto"}
 IMAGE_SCHEMES = {"", "http", "https"}  # "" is a relative URL
 SRCSET_URL = re.compile(r"[\s,]*(\S+)")
+SRCSET_DESCRIPTOR = re.compile(r"\d+w|\d*\.?\d+x|")
 LAZY_SOURCES = (("data-src", "src"), ("data-lazy-src", "src"), ("data-original", "src"),
                 ("data-srcset", "srcset"), ("data-lazy-srcset", "srcset"))
 
@@ -66,11 +67,12 @@ def sanitize_html(html: str) -> str:
 
 def _safe_srcset(tag: str, attribute: str, value: str) -> str | None:
     """nh3 checks src against the allowed schemes but not srcset: its candidates get the same
-    rule here."""
+    rule here, and one with a malformed descriptor goes, as a browser would drop it."""
     if attribute != "srcset":
         return value
     safe = [f"{url} {descriptor}".strip() for url, descriptor in srcset_candidates(value)
-            if urlsplit(url).scheme.lower() in IMAGE_SCHEMES]
+            if urlsplit(url).scheme.lower() in IMAGE_SCHEMES
+            and SRCSET_DESCRIPTOR.fullmatch(descriptor)]
     return ", ".join(safe) or None
 
 

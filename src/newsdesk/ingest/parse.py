@@ -26,6 +26,7 @@ import feedparser
 import lxml.etree
 import lxml.html
 
+from newsdesk.ingest.clean import strip_tracking
 from newsdesk.ingest.errors import ParseError
 from newsdesk.ingest.types import FeedItem, ParsedFeed
 
@@ -85,6 +86,8 @@ def _parse_xml_feed(
         ),
         language=(channel.get("language") or "").strip(),
         kind=kind,
+        warning=f"The feed is damaged ({error}); the items before the damage were read."
+        if broken_xml else "",
     )
 
 
@@ -271,8 +274,10 @@ def _str(value: object) -> str:
 
 def _guid(given: str, link: str, title: str, published: datetime | None) -> str:
     """The publisher's id, else the link, else a digest stable across fetches."""
-    if given or link:
-        return given or link
+    if given:
+        return given
+    if link:
+        return strip_tracking(link)  # the same item re-tagged by the publisher keeps its id
     stamp = published.isoformat() if published else ""
     return "sha256:" + hashlib.sha256(f"{title}{stamp}".encode()).hexdigest()
 

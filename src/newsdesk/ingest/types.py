@@ -61,6 +61,7 @@ class ParsedFeed:
     items: tuple[FeedItem, ...]
     language: str = ""
     kind: str = ""  # rss20, atom10, json1 ...
+    warning: str = ""  # the feed was read, but something in it is broken
 
 
 @dataclass(frozen=True)

@@ -203,7 +203,7 @@ def source_record_success(*, source: Source, fetched: FetchResult, feed: ParsedF
         "last_success_at": now,
         "last_status": fetched.status,
         "consecutive_failures": 0,
-        "last_error": "",
+        "last_error": feed.warning if feed is not None else "",
         "next_check_at": now + timedelta(minutes=source.poll_minutes),
     }
     if not fetched.not_modified:
