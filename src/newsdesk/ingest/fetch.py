@@ -1,30 +1,24 @@
 """Fetch one URL politely and safely: bounded in time and size, never into a private network.
 
-The private-address guard lives in the connection layer (an httpcore network backend), so it
-judges the address actually dialled by every connection, redirects included, and a DNS answer
-that changes between a check and the connect (rebinding) cannot slip past it.
+The guard on addresses is in the connection layer (transport.py), which checks every address
+actually dialled; this module follows redirects, reads the body under its caps and turns every
+outcome into a FetchResult or one of the errors in errors.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ipaddress
-import re
-import socket
-import ssl
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextvars import ContextVar
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import httpcore
 import httpx
 
+from newsdesk.ingest.addresses import Allowance, literal_address, refuse_if_blocked
 from newsdesk.ingest.errors import (
     BlockedAddressError,
     FetchError,
@@ -33,11 +27,14 @@ from newsdesk.ingest.errors import (
     HTTPStatusError,
     TooLargeError,
 )
+from newsdesk.ingest.transport import (
+    DEADLINE,
+    GuardedBackend,
+    GuardedTransport,
+    Resolver,
+    system_resolver,
+)
 from newsdesk.ingest.types import FetchOptions, FetchResult
-
-Resolver = Callable[[str, int], list[str]]
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, "
@@ -49,59 +46,6 @@ _ACCEPT_ENCODING = "gzip, deflate"
 _SLICE = 64 * 1024  # the most one decompression step may produce
 _PERMANENT = (301, 308)
 _RETRY_LATER = (429, 503)
-
-_PRIVATE = "private network address"
-_DOCUMENTATION = "documentation address"
-_LOOPBACK = "loopback address"
-_LINK_LOCAL = "link-local address"
-_MULTICAST = "multicast address"
-_BENCHMARKING = "benchmarking address"
-# First match wins, so narrower ranges come before the ranges that contain them.
-_BLOCKED: tuple[tuple[IPNetwork, str], ...] = tuple(
-    (ipaddress.ip_network(cidr), reason)
-    for cidr, reason in (
-        ("0.0.0.0/32", "unspecified address"),
-        ("0.0.0.0/8", "'this network' address"),
-        ("10.0.0.0/8", _PRIVATE),
-        ("100.64.0.0/10", "carrier-grade NAT address"),
-        ("127.0.0.0/8", _LOOPBACK),
-        ("169.254.0.0/16", _LINK_LOCAL),
-        ("172.16.0.0/12", _PRIVATE),
-        ("192.0.0.0/24", "IETF protocol address"),
-        ("192.0.2.0/24", _DOCUMENTATION),
-        ("192.88.99.0/24", "6to4 relay address"),
-        ("192.168.0.0/16", _PRIVATE),
-        ("198.18.0.0/15", _BENCHMARKING),
-        ("198.51.100.0/24", _DOCUMENTATION),
-        ("203.0.113.0/24", _DOCUMENTATION),
-        ("224.0.0.0/4", _MULTICAST),
-        ("255.255.255.255/32", "broadcast address"),
-        ("240.0.0.0/4", "reserved address"),
-        ("::/128", "unspecified address"),
-        ("::1/128", _LOOPBACK),
-        ("::/96", "IPv4-compatible address"),
-        ("64:ff9b:1::/48", "local-use NAT64 address"),
-        ("100::/64", "discard-only address"),
-        ("2001:2::/48", _BENCHMARKING),
-        ("2001:10::/28", "ORCHID address"),
-        ("2001:db8::/32", _DOCUMENTATION),
-        ("3fff::/20", _DOCUMENTATION),
-        ("fc00::/7", "unique-local (private network) address"),
-        ("fe80::/10", _LINK_LOCAL),
-        ("fec0::/10", "site-local address"),
-        ("ff00::/8", _MULTICAST),
-    )
-)
-_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
-_IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
-# inet_aton's legacy spellings: 2130706433, 0177.0.0.1, 0x7f.1, 127.1 all mean 127.0.0.1.
-_LEGACY_IPV4 = re.compile(r"(?:(?:0x[0-9a-f]*|[0-9]+)\.){0,3}(?:0x[0-9a-f]*|[0-9]+)\.?", re.I)
-
-# The deadline of the fetch running in this thread; every socket operation is held to it.
-_DEADLINE: ContextVar[float | None] = ContextVar("newsdesk_fetch_deadline", default=None)
-# getaddrinfo cannot time out, so lookups run here and the caller waits only as long as allowed.
-_DNS_LOOKUPS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="newsdesk-dns")
-
 
 def fetch(
     url: str,
@@ -123,7 +67,7 @@ def fetch(
         raise ValueError("give the resolver to make_client when you pass a client")
     headers = {"If-None-Match": etag, "If-Modified-Since": last_modified}
     deadline = time.monotonic() + options.timeout
-    token = _DEADLINE.set(deadline)
+    token = DEADLINE.set(deadline)
     http = client or make_client(options, resolver=resolver)
     try:
         return _follow(
@@ -134,14 +78,14 @@ def fetch(
             deadline=deadline,
         )
     finally:
-        _DEADLINE.reset(token)
+        DEADLINE.reset(token)
         if client is None:
             http.close()
 
 
 def make_client(options: FetchOptions, *, resolver: Resolver | None = None) -> httpx.Client:
     """A pooled httpx client whose every connection passes the private-address guard."""
-    backend = _GuardedBackend(_Allowance.parse(options.allow_private), resolver or _getaddrinfo)
+    backend = GuardedBackend(Allowance.parse(options.allow_private), resolver or system_resolver)
     pool = httpcore.ConnectionPool(
         ssl_context=httpx.create_ssl_context(),
         max_connections=100,
@@ -150,7 +94,7 @@ def make_client(options: FetchOptions, *, resolver: Resolver | None = None) -> h
         network_backend=backend,
     )
     return httpx.Client(
-        transport=_GuardedTransport(pool),
+        transport=GuardedTransport(pool),
         headers={
             "User-Agent": options.user_agent,
             "Accept": _ACCEPT,
@@ -175,9 +119,9 @@ def check_url(url: str, *, options: FetchOptions) -> None:
         )
     if not host:
         raise FetchError(f"{url} has no host name")
-    address = _literal_address(host)
+    address = literal_address(host)
     if address is not None:
-        _refuse_if_blocked(host, address, _Allowance.parse(options.allow_private))
+        refuse_if_blocked(host, address, Allowance.parse(options.allow_private))
     try:
         httpx.URL(url)
     except httpx.InvalidURL as exc:
@@ -363,292 +307,3 @@ def _fetch_errors(url: httpx.URL, options: FetchOptions) -> Iterator[None]:
         raise FetchError(f"Could not fetch {url}: {exc}") from exc
     except zlib.error as exc:
         raise FetchError(f"{url.host} sent a damaged compressed body") from exc
-
-
-# --- the private-address guard ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Allowance:
-    """options.allow_private, split into host names and networks."""
-
-    hosts: frozenset[str]
-    networks: tuple[IPNetwork, ...]
-
-    @classmethod
-    def parse(cls, entries: Iterable[str]) -> _Allowance:
-        hosts: set[str] = set()
-        networks: list[IPNetwork] = []
-        for entry in entries:
-            try:
-                networks.append(ipaddress.ip_network(entry.strip("[] "), strict=False))
-            except ValueError:
-                hosts.add(_normal_host(entry))
-        return cls(frozenset(hosts), tuple(networks))
-
-    def allows(self, host: str, address: IPAddress) -> bool:
-        if _normal_host(host) in self.hosts:
-            return True
-        candidates = [address, *(inner for inner, _form in _embedded_ipv4(address))]
-        return any(ip in network for ip in candidates for network in self.networks)
-
-
-def _normal_host(host: str) -> str:
-    return unquote(host).strip("[] ").rstrip(".").lower()
-
-
-def _literal_address(host: str) -> IPAddress | None:
-    """The address a host name spells directly, in any spelling a resolver would accept."""
-    host = _normal_host(host)
-    with contextlib.suppress(ValueError):
-        return ipaddress.ip_address(host)
-    if _LEGACY_IPV4.fullmatch(host):
-        with contextlib.suppress(OSError):
-            return ipaddress.IPv4Address(socket.inet_aton(host))
-    return None
-
-
-def _embedded_ipv4(address: IPAddress) -> list[tuple[ipaddress.IPv4Address, str]]:
-    """The IPv4 addresses an IPv6 address carries and would deliver to, with the form's name."""
-    if isinstance(address, ipaddress.IPv4Address):
-        return []
-    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    if address.ipv4_mapped is not None:
-        return [(address.ipv4_mapped, "an IPv4-mapped")]
-    if address in _NAT64:
-        return [(low32, "a NAT64")]
-    if address in _IPV4_TRANSLATED:
-        return [(low32, "an IPv4-translated")]
-    if address.sixtofour is not None:
-        return [(address.sixtofour, "a 6to4")]
-    if address.teredo is not None:
-        server, client = address.teredo
-        return [(server, "a Teredo"), (client, "a Teredo")]
-    return []
-
-
-def _blocked_reason(address: IPAddress) -> str | None:
-    embedded = _embedded_ipv4(address)
-    if embedded:
-        for inner, form in embedded:
-            reason = _blocked_reason(inner)
-            if reason is not None:
-                return f"{reason} {inner} inside {form} address"
-        return None
-    for network, reason in _BLOCKED:
-        if address in network:
-            return reason
-    # ipaddress follows IANA's registry, which may list ranges newer than the table above.
-    return None if address.is_global else "reserved address"
-
-
-def _refuse_if_blocked(host: str, address: IPAddress, allowance: _Allowance) -> None:
-    reason = _blocked_reason(address)
-    if reason is not None and not allowance.allows(host, address):
-        raise BlockedAddressError(f"Refused to connect to {address} ({reason}) for host {host}")
-
-
-def _getaddrinfo(host: str, port: int) -> list[str]:
-    answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(sockaddr[0]) for *_rest, sockaddr in answers))
-
-
-def _bounded(timeout: float | None, expired: type[Exception]) -> float | None:
-    """timeout, cut to what is left of this thread's fetch deadline."""
-    deadline = _DEADLINE.get()
-    if deadline is None:
-        return timeout
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise expired("the fetch deadline has passed")
-    return remaining if timeout is None else min(timeout, remaining)
-
-
-@contextlib.contextmanager
-def _readable_connect_errors() -> Iterator[None]:
-    """Say in the message why a connection failed: httpcore's pool drops the cause."""
-    try:
-        yield
-    except httpcore.ConnectError as exc:
-        cause = exc.__cause__
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            raise httpcore.ConnectError(
-                f"the secure connection failed: {cause.verify_message}"
-            ) from cause
-        if isinstance(cause, ssl.SSLError):
-            reason = (cause.reason or str(cause)).replace("_", " ").lower()
-            raise httpcore.ConnectError(f"the secure connection failed: {reason}") from cause
-        if isinstance(cause, ConnectionRefusedError):
-            raise httpcore.ConnectError("the server refused the connection") from cause
-        raise
-
-
-class _GuardedBackend(httpcore.SyncBackend):
-    """Resolves each connection's host itself, refuses if any answer is blocked, and dials an
-    allowed IP; TLS still verifies and sends SNI for the host name."""
-
-    def __init__(self, allowance: _Allowance, resolver: Resolver) -> None:
-        self._allowance = allowance
-        self._resolver = resolver
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        literal = _literal_address(host)
-        addresses = [literal] if literal is not None else self._resolve(host, port, timeout)
-        for address in addresses:
-            _refuse_if_blocked(host, address, self._allowance)
-        for address in addresses[:-1]:
-            with contextlib.suppress(httpcore.ConnectError, httpcore.ConnectTimeout):
-                return self._dial(address, port, timeout, local_address, socket_options)
-        return self._dial(addresses[-1], port, timeout, local_address, socket_options)
-
-    def _resolve(self, host: str, port: int, timeout: float | None) -> list[IPAddress]:
-        lookup = _DNS_LOOKUPS.submit(self._resolver, host, port)
-        try:
-            answers = lookup.result(timeout=_bounded(timeout, httpcore.ConnectTimeout))
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(f"looking up {host} took too long") from exc
-        except OSError as exc:
-            raise FetchError(
-                f"Could not find the server {host}: the name does not resolve"
-            ) from exc
-        if not answers:
-            raise FetchError(f"Could not find the server {host}: the name does not resolve")
-        try:
-            return [ipaddress.ip_address(answer) for answer in answers]
-        except ValueError as exc:
-            raise BlockedAddressError(
-                f"Refused to connect to host {host}: "
-                "its lookup gave something that is not an IP address"
-            ) from exc
-
-    def _dial(
-        self,
-        address: IPAddress,
-        port: int,
-        timeout: float | None,
-        local_address: str | None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None,
-    ) -> httpcore.NetworkStream:
-        with _readable_connect_errors():
-            stream = super().connect_tcp(
-                str(address),
-                port,
-                timeout=_bounded(timeout, httpcore.ConnectTimeout),
-                local_address=local_address,
-                socket_options=socket_options,
-            )
-        return _DeadlineStream(stream)
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    """Holds each read and write to the fetch deadline, so a server that trickles its headers
-    one byte at a time is cut off too."""
-
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        with _readable_connect_errors():
-            return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, bounded))
-
-    def get_extra_info(self, info: str) -> object:
-        return self._inner.get_extra_info(info)
-
-
-# --- an httpx transport over the guarded httpcore pool ----------------------------------------
-
-# httpx 0.28's HTTPTransport cannot take a network backend, so this one wraps the pool itself.
-_HTTPX_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
-    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
-    (httpcore.ReadTimeout, httpx.ReadTimeout),
-    (httpcore.WriteTimeout, httpx.WriteTimeout),
-    (httpcore.PoolTimeout, httpx.PoolTimeout),
-    (httpcore.TimeoutException, httpx.TimeoutException),
-    (httpcore.ConnectError, httpx.ConnectError),
-    (httpcore.ReadError, httpx.ReadError),
-    (httpcore.WriteError, httpx.WriteError),
-    (httpcore.NetworkError, httpx.NetworkError),
-    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
-    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
-    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
-    (httpcore.ProtocolError, httpx.ProtocolError),
-)
-
-
-@contextlib.contextmanager
-def _as_httpx_errors() -> Iterator[None]:
-    try:
-        yield
-    except Exception as exc:
-        for core_error, httpx_error in _HTTPX_ERRORS:
-            if isinstance(exc, core_error):
-                raise httpx_error(str(exc)) from exc
-        raise
-
-
-class _ResponseStream(httpx.SyncByteStream):
-    def __init__(self, core_stream: Iterable[bytes]) -> None:
-        self._core_stream = core_stream
-
-    def __iter__(self) -> Iterator[bytes]:
-        with _as_httpx_errors():
-            yield from self._core_stream
-
-    def close(self) -> None:
-        close = getattr(self._core_stream, "close", None)
-        if close is not None:
-            close()
-
-
-class _GuardedTransport(httpx.BaseTransport):
-    def __init__(self, pool: httpcore.ConnectionPool) -> None:
-        self._pool = pool
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        assert isinstance(request.stream, httpx.SyncByteStream)
-        core_request = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=request.url.raw_scheme,
-                host=request.url.raw_host,
-                port=request.url.port,
-                target=request.url.raw_path,
-            ),
-            headers=request.headers.raw,
-            content=request.stream,
-            extensions=request.extensions,
-        )
-        with _as_httpx_errors():
-            core_response = self._pool.handle_request(core_request)
-        assert isinstance(core_response.stream, Iterable)
-        return httpx.Response(
-            status_code=core_response.status,
-            headers=core_response.headers,
-            stream=_ResponseStream(core_response.stream),
-            extensions=core_response.extensions,
-        )
-
-    def close(self) -> None:
-        self._pool.close()
