@@ -94,11 +94,15 @@ def srcset_candidates(srcset: str) -> list[tuple[str, str]]:
 
 
 def plain_text(value: str) -> str:
-    """A field that must be text: tags dropped, entities decoded, white space folded."""
+    """A field that must be text: tags dropped, entities decoded, white space folded; the source
+    of scripts and style sheets is no text."""
     if not value:
         return ""
     if "<" in value or "&" in value:
-        value = lxml.html.fragment_fromstring(value, create_parent="div").text_content()
+        root = lxml.html.fragment_fromstring(value, create_parent="div")
+        for code in root.xpath(".//script | .//style | .//template"):
+            code.drop_tree()
+        value = root.text_content()
     return " ".join(value.split())
 
 

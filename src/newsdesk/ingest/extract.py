@@ -1,26 +1,28 @@
-"""Article page -> ExtractedArticle: the text with its structure, pull quotes, image, credit, metadata.
+"""Article page -> ExtractedArticle: text and structure, pull quotes, image, credit, metadata.
 
 trafilatura finds the main text; before it runs, the page's own markup tells us what is not
-text (the lead figure, pull quotes, boilerplate boxes), and those parts are taken out and kept
-as fields. The HTML that comes out is not yet sanitised: the clean stage does that, last.
+text (the lead figure, pull quotes, captions, sign-up and donation boxes, teaser lines), and
+those parts are taken out and kept as fields or dropped. After it runs, a body that a script
+would fill in is recovered from JSON-LD. The HTML that comes out is not yet sanitised: the
+clean stage does that, last. Every decision leaves a note naming the rule that made it.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from functools import cache
 from itertools import islice
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 import trafilatura
 from lxml import etree
+from lxml.cssselect import CSSSelector
 
 from newsdesk.ingest.errors import ExtractError
+from newsdesk.ingest.extract_meta import BYLINE, BYLINE_MAX_CHARS, BYLINE_PREFIX, page_meta
 from newsdesk.ingest.site_rules import SiteRule, generic_rules, rule_for
 from newsdesk.ingest.types import ExtractedArticle, FeedItem, PullQuote
 
@@ -29,22 +31,42 @@ BLOCK_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquo
 KEEP_ATTRIBUTES = {"a": ("href", "title"), "img": ("src", "srcset", "alt", "width", "height",
                                                    "data-src", "data-srcset"),
                    "td": ("colspan", "rowspan"), "th": ("colspan", "rowspan", "scope")}
-CREDIT_WORDS = r"photo(?:graph)?|image|picture|foto|cr[eé]dits?(?:\s+photos?)?|تصوير|صورة"
-CREDIT_PREFIX = re.compile(rf"^\s*(?:(?:{CREDIT_WORDS})(?:\s+credit)?|source)\s*[:：]\s*|^\s*©\s*",
-                           re.IGNORECASE)
+CREDIT_WORDS = (r"photo(?:graph)?s?|image|picture|pictures|foto|cr[eé]dits?(?:\s+photos?)?"
+                r"|تصوير|صورة|צילום|фото")
+CREDIT_PREFIX = re.compile(
+    rf"^\s*(?:(?:{CREDIT_WORDS})(?:\s+credit)?\s*[:：]|(?:photo(?:graph)?s?|picture)\s+by\b"
+    r"|source\s*[:：]|©)\s*", re.IGNORECASE)
 # The credit ends the caption and opens it, a sentence or a bracket: "The winning photo: a
 # heron" names no photographer.
 CAPTION_CREDIT = re.compile(rf"(?:^|[.!?;|/—–-]|\(|\s(?=©))\s*((?:{CREDIT_WORDS})\s*(?:credit)?"
-                            r"\s*[:：]|©)\s*([^()]+?)\)?\s*$", re.IGNORECASE)
+                            r"\s*[:：]|©|(?:photo(?:graph)?s?|picture)\s+by\b)\s*([^()]+?)\)?\s*$",
+                            re.IGNORECASE)
+# "The turbine above the village | Dale Whitby": a bare name after a bar is a credit.
+PIPE_CREDIT = re.compile(r"\s+\|\s+((?:[A-ZÀ-Ý][\w'’.-]*\s?){1,4}(?:/[\w .'-]+)?)\s*$")
 CAPTION_SEPARATORS = " (|/—–-"  # what stood between the caption and its credit
 LAZY_IMAGE_SOURCES = ("data-src", "data-lazy-src", "data-original")
-BYLINE = "[rel=author], .author, .byline__name, [itemprop=author]"
-BYLINE_MAX_CHARS = 160  # a longer block that names the author is text, not a byline
+IMAGE_BOX_CLASS = re.compile(r"image|media|hero|photo|picture|figure", re.IGNORECASE)
+LAYOUT_CELL_CHARS = 500  # a data table's cells are short; a layout table's hold the article
+FIGURE_MAX_CHARS = 400  # a picture's box holds a caption and a credit, not paragraphs
 BYLINE_BLOCKS = ("p", "div", "li", "header", "section", "aside")
 KICKER_MAX_CHARS = 80
 MIN_BODY_CHARS = 200
 STRUCTURAL_TAGS = frozenset({"html", "body", "main", "article"})
 PROTECTED_SHARE = 0.4  # never drop a box that holds this share of the page's paragraph text
+BOX_MAX_CHARS = 500  # a call-to-action box is short; the article is not
+BOX_PARAGRAPH_MAX_CHARS = 200
+CTA_HREF = re.compile(r"newsletter|subscri|sign-?up|donat|/give\b|membership|/join\b|"
+                      r"portal/signup|/support-us", re.IGNORECASE)
+CTA_WORDS = re.compile(r"sign (?:me )?up|subscribe|newsletter|donate|\bgive\b|support us|"
+                       r"inscri|abonne|suscr|boletín|اشترك|النشرة|הירשמו|ניוזלטר|подпис|рассылк",
+                       re.IGNORECASE)
+TEASER_MAX_CHARS = 200
+TEASER_LINK_SHARE = 0.5  # a short line that is mostly a link points elsewhere
+QUOTE_MAX_CHARS = 320
+QUOTE_MIN_KEY = 24  # shorter repeats are coincidence, not a pull quote
+QUOTE_MARKS = re.compile(r"[\"'“”‘’«»„‟‹›\s.,;:!?…—–-]+")
+PROBE_MIN_CHARS = 12  # a shorter block could match by chance
+RECOVERY_RATIO = 1.3  # JSON-LD articleBody wins when it is this much longer than the page's text
 
 
 def fold(text: str) -> str:
@@ -56,39 +78,61 @@ def text_of(element: lxml.html.HtmlElement) -> str:
     return fold(element.text_content())
 
 
+@cache
+def _selector(css: str) -> CSSSelector:
+    return CSSSelector(css, translator="html")
+
+
+def select(root: lxml.html.HtmlElement, css: str) -> list[lxml.html.HtmlElement]:
+    return list(_selector(css)(root))
+
+
 def extract_article(content: bytes | str, *, url: str, encoding: str | None = None,
                     rule: SiteRule | None = None) -> ExtractedArticle:
     """Extract one article page. Raises ExtractError when the page yields no usable text."""
     doc = _parse_document(content, encoding)
-    notes: list[str] = []
-    meta = _metadata(doc, url, notes)
-    site_rule = rule_for(urlsplit(url).hostname or "", rule)
+    meta = page_meta(doc, url)
+    notes = list(meta.notes)
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    site_rule = rule_for(host, rule)
+    if site_rule != SiteRule():
+        notes.append(f"site rule: {'the source' if rule and site_rule is rule else host}")
 
+    _drop_boxes(doc, notes)
     _drop_all(doc, generic_rules().remove + site_rule.remove)
-    image = _take_lead_image(doc, url, meta.get("image", ""), notes)
-    standfirst = _take_standfirst(doc, meta["title"], meta["description"])
-    quotes = _take_pull_quotes(doc, site_rule)
-    _drop_title(doc, meta["title"])
-    _drop_byline(doc)
+    _unwrap_layout_tables(doc)
+    _paragraphs_from_breaks(doc)
+    image = _take_lead_image(doc, url, meta.image, notes)
+    if image and not image.get("credit") and meta.image_credit:
+        image["credit"] = meta.image_credit
+        notes.append("credit: json-ld image creditText")
+    standfirst = _take_standfirst(doc, meta.title, meta.description)
+    if standfirst and not meta.description:
+        notes.append("summary: the standfirst under the title")
+    quotes = _take_pull_quotes(doc, site_rule, notes)
+    _drop_title(doc, meta.title)
+    _drop_byline(doc, meta.author)
+    _drop_pictures(doc, notes)
+    _drop_teasers(doc, notes)
     _drop_boilerplate(doc)
 
-    blocks = _body_blocks(doc, url, site_rule, meta.get("article_body", ""), notes)
+    blocks = _body_blocks(doc, url, site_rule, meta.article_body, notes)
     if sum(len(text_of(b)) for b in blocks) < MIN_BODY_CHARS:
         raise ExtractError("The article page has too little text to republish.")
-    pull_quotes = _place_pull_quotes(quotes, blocks, notes)
+    pull_quotes = _place_pull_quotes(quotes, blocks)
     body_html = "\n".join(_serialise(b) for b in blocks)
     return ExtractedArticle(
-        url=meta["canonical"],
-        title=meta["title"],
+        url=meta.canonical,
+        title=meta.title,
         body_html=body_html,
-        author=meta.get("author", ""),
-        published=_parse_date(meta.get("published", "")),
-        language=meta.get("language", ""),
+        author=meta.author,
+        published=meta.published,
+        language=meta.language,
         image_url=image.get("url", ""),
         image_alt=image.get("alt", ""),
         image_caption=image.get("caption", ""),
         image_credit=image.get("credit", ""),
-        summary=meta.get("description", "") or standfirst,
+        summary=meta.description or standfirst,
         pull_quotes=tuple(pull_quotes),
         notes=tuple(notes),
     )
@@ -114,11 +158,18 @@ def article_from_feed_item(item: FeedItem, *, reason: str = "") -> ExtractedArti
         author=item.author,
         published=item.published,
         image_url=item.image_url,
-        summary=fold(lxml.html.fromstring(item.summary_html).text_content())
-        if item.summary_html.strip() else "",
+        summary=_feed_summary(item.summary_html),
         is_excerpt=True,
         notes=notes,
     )
+
+
+def _feed_summary(summary_html: str) -> str:
+    if not summary_html.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(summary_html, create_parent="div")
+    _drop_all(root, ("script", "style", "template"))
+    return text_of(root)
 
 
 # -- the document -----------------------------------------------------------------------------
@@ -137,109 +188,18 @@ def _parse_document(content: bytes | str, encoding: str | None) -> lxml.html.Htm
         raise ExtractError("The article page is empty or not HTML.") from exc
 
 
-def _metadata(doc: lxml.html.HtmlElement, url: str, notes: list[str]) -> dict[str, str]:
-    meta: dict[str, str] = {}
-    props = {}
-    for el in doc.iter("meta"):
-        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
-        if key and el.get("content") and key not in props:
-            props[key] = el.get("content", "").strip()
-    ld = _json_ld_article(doc)
-
-    canonical = next((el.get("href") for el in doc.iter("link")
-                      if "canonical" in (el.get("rel") or "").lower().split() and el.get("href")),
-                     None)
-    meta["canonical"] = urljoin(url, canonical or props.get("og:url") or url)
-    notes.append("url: link rel=canonical" if canonical else "url: the fetched address")
-
-    h1 = next((text_of(h) for h in doc.iter("h1") if text_of(h)), "")
-    title_tag = next((text_of(t) for t in doc.iter("title")), "")
-    for label, value in (("og:title", props.get("og:title")), ("json-ld headline", ld.get("headline")),
-                         ("h1", h1), ("title", title_tag)):
-        if isinstance(value, str) and value.strip():
-            meta["title"] = fold(html.unescape(value))
-            notes.append(f"title: {label}")
-            break
-    else:
-        meta["title"] = ""
-
-    # article:author is often a profile URL, which is no name to credit.
-    author = next((a for a in (props.get("author"), props.get("article:author"), _ld_author(ld))
-                   if a and "://" not in a), "")
-    if not author:
-        byline = doc.cssselect(BYLINE)
-        author = text_of(byline[0]) if byline else ""
-    meta["author"] = fold(author)
-
-    meta["published"] = (props.get("article:published_time") or str(ld.get("datePublished") or "")
-                         or props.get("date") or props.get("dc.date") or "")
-    if not meta["published"]:
-        times = [t.get("datetime") for t in doc.iter("time") if t.get("datetime")]
-        meta["published"] = times[0] if times else ""
-
-    meta["description"] = fold(html.unescape(props.get("og:description") or props.get("description")
-                                             or str(ld.get("description") or "")))
-    meta["language"] = (doc.get("lang") or props.get("og:locale") or "").split("-")[0].split("_")[0]
-    image = props.get("og:image") or props.get("twitter:image") or _ld_image(ld)
-    meta["image"] = urljoin(url, image) if image else ""
-    body = ld.get("articleBody")
-    meta["article_body"] = body if isinstance(body, str) else ""
-    return meta
+def _attached(el: lxml.html.HtmlElement) -> bool:
+    """Still in the document: no ancestor was dropped."""
+    root = el.getroottree().getroot()
+    return el is root or any(a is root for a in el.iterancestors())
 
 
-def _json_ld_article(doc: lxml.html.HtmlElement) -> dict[str, object]:
-    for script in doc.iter("script"):
-        if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
-            continue
-        try:
-            data = json.loads(script.text)
-        except ValueError:
-            continue
-        for node in _ld_nodes(data):
-            kind = node.get("@type")
-            kinds = kind if isinstance(kind, list) else [kind]
-            if any(isinstance(k, str) and k.endswith("Article") or k == "BlogPosting" for k in kinds):
-                return node
-    return {}
+def _paragraph_text(doc: lxml.html.HtmlElement) -> int:
+    return sum(len(text_of(p)) for p in doc.iter("p")) or 1
 
 
-def _ld_nodes(data: object) -> Iterator[dict[str, object]]:
-    if isinstance(data, list):
-        for entry in data:
-            yield from _ld_nodes(entry)
-    elif isinstance(data, dict):
-        yield data
-        yield from _ld_nodes(data.get("@graph", []))
-
-
-def _ld_author(ld: dict[str, object]) -> str:
-    authors = ld.get("author")
-    entries = authors if isinstance(authors, list) else [authors]
-    names = [a.get("name") if isinstance(a, dict) else a for a in entries]
-    return ", ".join(n for n in names if isinstance(n, str) and n.strip())
-
-
-def _ld_image(ld: dict[str, object]) -> str:
-    image = ld.get("image")
-    if isinstance(image, list):
-        image = image[0] if image else None
-    if isinstance(image, dict):
-        image = image.get("url")
-    return image if isinstance(image, str) else ""
-
-
-def _parse_date(value: str) -> datetime | None:
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            parsed = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+def _classes(el: lxml.html.HtmlElement) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
 
 
 # -- taking parts out before the text is extracted --------------------------------------------
@@ -247,49 +207,194 @@ def _parse_date(value: str) -> datetime | None:
 
 def _drop_all(doc: lxml.html.HtmlElement, selectors: Iterable[str]) -> None:
     for selector in selectors:
-        for el in doc.cssselect(selector):
+        for el in select(doc, selector):
             if el.getparent() is not None and el.tag not in STRUCTURAL_TAGS:
                 el.drop_tree()
+
+
+def _drop_boxes(doc: lxml.html.HtmlElement, notes: list[str]) -> None:
+    """Sign-up, donation and subscription boxes: the short box around a form or a call to act."""
+    total = _paragraph_text(doc)
+    anchors = [el for el in doc.iter("form", "input", "button")]
+    anchors += [a for a in doc.iter("a") if CTA_HREF.search(a.get("href") or "")]
+    dropped = 0
+    for el in anchors:
+        if not _attached(el):
+            continue
+        box = el
+        for parent in el.iterancestors():
+            if (parent.tag in STRUCTURAL_TAGS or len(text_of(parent)) > BOX_MAX_CHARS
+                    or next(parent.iter("h1"), None) is not None):
+                break
+            box = parent
+        text = text_of(box)
+        if el.tag == "a" and (not CTA_WORDS.search(text) or box is el):
+            continue
+        if box.tag == "p" and len(text) > BOX_PARAGRAPH_MAX_CHARS:
+            continue
+        if sum(len(text_of(p)) for p in box.iter("p")) / total >= PROTECTED_SHARE:
+            continue
+        if box.getparent() is not None:
+            box.drop_tree()
+            dropped += 1
+    if dropped:
+        notes.append(f"boxes: {dropped} form or call-to-action boxes dropped")
+
+
+def _unwrap_layout_tables(doc: lxml.html.HtmlElement) -> None:
+    """A table used for page layout holds whole articles in its cells: its cells become blocks."""
+    for table in list(doc.iter("table")):
+        cells = [c for c in table.iter("td", "th")]
+        if table.getparent() is None or not any(
+                len(text_of(c)) > LAYOUT_CELL_CHARS
+                and next(c.iter("p", "div", "h1", "h2", "br"), None) is not None for c in cells):
+            continue
+        if any(t is not table for t in table.iter("table")):
+            continue  # the innermost layout table first; its parents follow in a later pass
+        wrapper = lxml.html.Element("div")
+        for cell in cells:
+            cell.tag = "div"
+            wrapper.append(cell)
+        wrapper.tail = table.tail
+        table.getparent().replace(table, wrapper)
+
+
+def _paragraphs_from_breaks(doc: lxml.html.HtmlElement) -> None:
+    """Text written as lines with <br><br> between paragraphs becomes paragraphs."""
+    for el in list(doc.iter("div", "td", "font", "section", "article")):
+        breaks = [c for c in el if c.tag == "br"]
+        if len(breaks) < 2 or len((el.text or "") + "".join(c.tail or "" for c in el)) < 200:
+            continue
+        _split_at_breaks(el)
+
+
+INLINE_TAGS = frozenset({"a", "b", "strong", "i", "em", "span", "small", "sup", "sub", "u",
+                         "abbr", "cite", "q", "mark", "code", "s", "font"})
+
+
+def _split_at_breaks(el: lxml.html.HtmlElement) -> None:
+    children = list(el)
+    segments: list[list[object]] = [[el.text or ""]]
+    out: list[lxml.html.HtmlElement] = []
+
+    def close() -> None:
+        parts = segments.pop()
+        if any(isinstance(p, str) and p.strip() or not isinstance(p, str) for p in parts):
+            p = lxml.html.Element("p")
+            for part in parts:
+                if isinstance(part, str):
+                    if len(p):
+                        p[-1].tail = (p[-1].tail or "") + part
+                    else:
+                        p.text = (p.text or "") + part
+                else:
+                    p.append(part)
+            if fold(p.text_content()):
+                out.append(p)
+        segments.append([])
+
+    for child in children:
+        tail = child.tail or ""
+        child.tail = None
+        if child.tag == "br":
+            prev = segments[-1]
+            if prev and isinstance(prev[-1], str) and not prev[-1].strip() and len(prev) > 1 \
+                    and getattr(prev[-2], "tag", "") == "br":
+                prev.pop()
+                prev.pop()
+                close()
+            else:
+                prev.append(child)
+        elif isinstance(child.tag, str) and child.tag in INLINE_TAGS:
+            segments[-1].append(child)
+        else:
+            close()
+            out.append(child)
+        segments[-1].append(tail)
+    close()
+    el.text = None
+    for child in list(el):
+        el.remove(child)
+    for block in out:
+        el.append(block)
 
 
 def _take_lead_image(doc: lxml.html.HtmlElement, url: str, og_image: str,
                      notes: list[str]) -> dict[str, str]:
     """The lead figure's image, caption and credit; the figure leaves the body."""
-    # WordPress's classic caption is a div.wp-caption; AMP pages use amp-img.
-    figures = [f for f in doc.cssselect("figure, .wp-caption") if _figure_image(f) is not None]
-    chosen = None
-    for figure in figures:
-        if og_image and _image_source(_figure_image(figure), url) == og_image:
-            chosen = figure
-            break
-    if chosen is None and figures:
-        chosen = figures[0]
+    boxes = list(_picture_boxes(doc, url))
+    chosen = next(((box, img) for box, img in boxes
+                   if og_image and _image_source(img, url) == og_image), None)
+    if chosen is None and boxes:
+        chosen = boxes[0]
     if chosen is None:
         if og_image:
             notes.append("image: og:image")
         return {"url": og_image} if og_image else {}
 
-    img = _figure_image(chosen)
+    box, img = chosen
     result = {"url": _image_source(img, url) or og_image, "alt": fold(img.get("alt") or "")}
-    notes.append("image: lead <figure>")
-    captions = chosen.cssselect("figcaption, .wp-caption-text")
-    if captions:
-        caption = captions[0]
-        credit_els = [el for sel in generic_rules().credit for el in caption.cssselect(sel)]
-        if credit_els:
-            result["credit"] = CREDIT_PREFIX.sub("", text_of(credit_els[0]))
-            notes.append("credit: figcaption credit element")
-            for el in credit_els:
+    notes.append(f"image: lead <{box.tag} class={box.get('class') or ''!r}>")
+    parts = [box, *_caption_siblings(box)]
+    credit_els = [el for part in parts for sel in generic_rules().credit
+                  for el in select(part, sel)]
+    credit_els += [el for el in parts[1:] if re.search("credit|copyright", _classes(el), re.I)]
+    if credit_els:
+        result["credit"] = CREDIT_PREFIX.sub("", text_of(credit_els[0]))
+        notes.append("credit: credit element")
+        for el in credit_els:
+            if el.getparent() is not None:
                 el.drop_tree()
-        result["caption"] = text_of(caption)
+    elif box.get("data-credit") or img.get("data-credit"):
+        result["credit"] = fold(box.get("data-credit") or img.get("data-credit") or "")
+        notes.append("credit: data-credit attribute")
+    captions = [el for part in parts for el in select(part, "figcaption, [class*=caption]")]
+    captions += [el for el in parts[1:] if "caption" in _classes(el).lower()]
+    if captions:
+        result["caption"] = text_of(captions[0])
         if "credit" not in result:
             result["caption"], result["credit"] = _split_credit(result["caption"], notes)
-    chosen.drop_tree()
+    for part in parts:
+        if part.getparent() is not None:
+            part.drop_tree()
     return result
 
 
-def _figure_image(figure: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
-    return next(figure.iter("img", "amp-img"), None)
+def _picture_boxes(doc: lxml.html.HtmlElement,
+                   url: str) -> Iterator[tuple[lxml.html.HtmlElement, lxml.html.HtmlElement]]:
+    """(box, image) for each picture with a real source, in page order."""
+    seen: set[int] = set()
+    for img in doc.iter("img", "amp-img"):
+        if not _image_source(img, url):
+            continue
+        box = _picture_box(img)
+        if box is not None and id(box) not in seen:
+            seen.add(id(box))
+            yield box, img
+
+
+def _picture_box(img: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The figure, or the short block marked as an image's, that holds this picture."""
+    for ancestor in img.iterancestors():
+        classes = ancestor.get("class") or ""
+        if ancestor.tag == "figure" or "wp-caption" in classes.split():
+            return ancestor
+        if ancestor.tag in STRUCTURAL_TAGS or len(text_of(ancestor)) > FIGURE_MAX_CHARS:
+            return None
+        if ancestor.tag == "div" and IMAGE_BOX_CLASS.search(classes):
+            return ancestor
+    return None
+
+
+def _caption_siblings(box: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """Caption and credit written as the next blocks after the picture's box."""
+    found = []
+    for sibling in islice(box.itersiblings(), 2):
+        if not isinstance(sibling.tag, str) or not re.search(
+                "caption|credit|copyright", _classes(sibling), re.IGNORECASE):
+            break
+        found.append(sibling)
+    return found
 
 
 def _image_source(img: lxml.html.HtmlElement, url: str) -> str:
@@ -304,16 +409,21 @@ def _image_source(img: lxml.html.HtmlElement, url: str) -> str:
 def _split_credit(caption: str, notes: list[str]) -> tuple[str, str]:
     """'A harbour at dawn. Photo: Jane Roe' -> ('A harbour at dawn.', 'Jane Roe')."""
     match = CAPTION_CREDIT.search(caption)
-    if not match:
-        return caption, ""
-    notes.append("credit: caption text")
-    return caption[: match.start(1)].rstrip(CAPTION_SEPARATORS).strip(), match.group(2).strip()
+    if match:
+        notes.append("credit: caption text")
+        return (caption[: match.start(1)].rstrip(CAPTION_SEPARATORS).strip(),
+                match.group(2).strip())
+    match = PIPE_CREDIT.search(caption)
+    if match:
+        notes.append("credit: name after a bar in the caption")
+        return caption[: match.start()].strip(), match.group(1).strip()
+    return caption, ""
 
 
 def _take_standfirst(doc: lxml.html.HtmlElement, title: str, description: str) -> str:
     for selector in generic_rules().standfirst:
-        for el in doc.cssselect(selector):
-            if el.tag in STRUCTURAL_TAGS:
+        for el in select(doc, selector):
+            if el.tag in STRUCTURAL_TAGS or el.getparent() is None:
                 continue
             text = text_of(el)
             el.drop_tree()
@@ -330,24 +440,70 @@ def _take_standfirst(doc: lxml.html.HtmlElement, title: str, description: str) -
 
 
 def _take_pull_quotes(doc: lxml.html.HtmlElement,
-                      rule: SiteRule) -> list[tuple[str, tuple[str, ...]]]:
-    """(quote, texts of the next few blocks) for each pull quote the page marks as one.
+                      rule: SiteRule, notes: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """(quote, texts of the next few blocks) for each pull quote on the page.
 
-    Several: the block right after a quote may be an ad or a box that does not reach the body.
+    A pull quote is marked as one, or it repeats words the article says elsewhere. Several
+    following texts: the block right after a quote may be an ad that does not reach the body.
     """
     selectors = generic_rules().pull_quote + ((rule.pull_quote,) if rule.pull_quote else ())
+    marked = [el for selector in selectors for el in select(doc, selector)]
     found: list[tuple[str, tuple[str, ...]]] = []
-    seen: set[int] = set()
-    for selector in selectors:
-        for el in doc.cssselect(selector):
-            if id(el) in seen or el.getparent() is None:
-                continue
-            seen.add(id(el))
-            quote = text_of(el)
-            following = tuple(islice((t for t in map(text_of, el.itersiblings()) if t), 3))
-            el.drop_tree()
-            if quote:
-                found.append((quote, following))
+    for el in marked:
+        if el.getparent() is not None and el.tag not in STRUCTURAL_TAGS and _attached(el):
+            found.append(_take_quote(el))
+    if found:
+        notes.append(f"pull quotes: {len(found)} marked as pull quotes by the page's markup")
+    repeated = _repeated_quotes(doc)
+    for el in repeated:
+        if _attached(el):
+            found.append(_take_quote(el))
+    if repeated:
+        notes.append(f"pull quotes: {len(repeated)} found because they repeat the text")
+    return [(quote, following) for quote, following in found if quote]
+
+
+def _take_quote(el: lxml.html.HtmlElement) -> tuple[str, tuple[str, ...]]:
+    for cite in list(el.iter("cite", "figcaption")):
+        cite.drop_tree()
+    quote = text_of(el)
+    following = tuple(islice((t for t in map(text_of, _after(el)) if t), 3))
+    el.drop_tree()
+    return quote, following
+
+
+def _after(el: lxml.html.HtmlElement) -> Iterator[lxml.html.HtmlElement]:
+    """The elements after this one in reading order: its siblings, then its parents' siblings."""
+    for level in (el, *el.iterancestors()):
+        if level.tag in STRUCTURAL_TAGS:
+            return
+        for sibling in level.itersiblings():
+            if isinstance(sibling.tag, str):
+                yield sibling
+
+
+def _quote_key(text: str) -> str:
+    return QUOTE_MARKS.sub(" ", text).strip().lower()
+
+
+def _repeated_quotes(doc: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """Short blocks whose words another, longer paragraph already says: pull quotes."""
+    paragraphs = [(_quote_key(text_of(p)), p) for p in doc.iter("p")]
+    found: list[lxml.html.HtmlElement] = []
+    for el in doc.iter("blockquote", "aside", "div", "p"):
+        text = text_of(el)
+        if not text or len(text) > QUOTE_MAX_CHARS or any(el in f.iterdescendants() or el is f
+                                                          for f in found):
+            continue
+        if el.tag == "div" and any(c.tag not in ("p", "span") for c in el if
+                                   isinstance(c.tag, str)):
+            continue
+        key = _quote_key(text)
+        if len(key) < QUOTE_MIN_KEY:
+            continue
+        if any(key in other and len(other) > len(key) + 20 and p is not el
+               and el not in p.iterancestors() for other, p in paragraphs):
+            found.append(el)
     return found
 
 
@@ -360,30 +516,90 @@ def _drop_title(doc: lxml.html.HtmlElement, title: str) -> None:
     for h1 in list(doc.iter("h1")):
         if not _is_title(h1, title):
             continue
-        for before in list(h1.itersiblings(preceding=True)):
-            if (isinstance(before.tag, str) and before.tag not in STRUCTURAL_TAGS
-                    and len(text_of(before)) <= KICKER_MAX_CHARS
-                    and next(before.iter("img", "amp-img", "figure"), None) is None):
-                before.drop_tree()
+        for level in (h1, *h1.iterancestors()):
+            if level.tag in STRUCTURAL_TAGS:
+                break
+            for before in list(level.itersiblings(preceding=True)):
+                if (isinstance(before.tag, str) and before.tag not in STRUCTURAL_TAGS
+                        and len(text_of(before)) <= KICKER_MAX_CHARS
+                        and next(before.iter("img", "amp-img", "figure"), None) is None):
+                    before.drop_tree()
         h1.drop_tree()
 
 
-def _drop_byline(doc: lxml.html.HtmlElement) -> None:
+def _drop_byline(doc: lxml.html.HtmlElement, author: str) -> None:
     """The byline's block leaves the body whole, so no 'By — updated' remnant is left."""
-    for el in doc.cssselect(BYLINE):
+    for el in select(doc, BYLINE):
         block = el if el.tag in BYLINE_BLOCKS else next(el.iterancestors(*BYLINE_BLOCKS), None)
         if (block is not None and block.tag not in STRUCTURAL_TAGS
                 and block.getparent() is not None and len(text_of(block)) <= BYLINE_MAX_CHARS):
             block.drop_tree()
+    first_name = author.split(",")[0].strip().lower()
+    for el in list(doc.iter("p", "div", "span")):
+        text = text_of(el)
+        if (el.getparent() is not None and len(text) <= BYLINE_MAX_CHARS and first_name
+                and BYLINE_PREFIX.match(text) and first_name in text.lower()):
+            el.drop_tree()
+
+
+def _drop_pictures(doc: lxml.html.HtmlElement, notes: list[str]) -> None:
+    """Pictures in the text leave it with their captions and credits: they are not the text."""
+    dropped = 0
+    for img in list(doc.iter("img", "amp-img", "picture", "video")):
+        if not _attached(img):
+            continue
+        box = _picture_box(img)
+        if box is not None:
+            for part in (box, *_caption_siblings(box)):
+                part.drop_tree()
+            dropped += 1
+            continue
+        holder = img.getparent()
+        if holder is not None and holder.tag == "p" and not text_of(holder):
+            caption = holder.getnext()
+            if caption is not None and caption.tag == "p" and _looks_like_caption(caption):
+                caption.drop_tree()
+            holder.drop_tree()
+            dropped += 1
+    if dropped:
+        notes.append(f"pictures: {dropped} in the text dropped with their captions")
+
+
+def _looks_like_caption(p: lxml.html.HtmlElement) -> bool:
+    """The paragraph under a picture: short, and set in italics or ending with a credit."""
+    text = text_of(p)
+    if not text or len(text) > 300:
+        return False
+    italic = [c for c in p if c.tag in ("em", "i", "small")]
+    whole = len(italic) == 1 and text_of(italic[0]) == text
+    return whole or bool(CAPTION_CREDIT.search(text))
+
+
+def _drop_teasers(doc: lxml.html.HtmlElement, notes: list[str]) -> None:
+    """'Read more: <link>' lines and other short lines that are mostly a link elsewhere."""
+    dropped = 0
+    for el in list(doc.iter("p", "div")):
+        if el.getparent() is None or (el.tag == "div" and any(
+                isinstance(c.tag, str) and c.tag in BLOCK_TAGS | {"div"} for c in el)):
+            continue
+        text = text_of(el)
+        if not text or len(text) > TEASER_MAX_CHARS:
+            continue
+        linked = sum(len(text_of(a)) for a in el.iter("a"))
+        if linked / len(text) >= TEASER_LINK_SHARE:
+            el.drop_tree()
+            dropped += 1
+    if dropped:
+        notes.append(f"teasers: {dropped} lines that are mostly a link dropped")
 
 
 def _drop_boilerplate(doc: lxml.html.HtmlElement) -> None:
     tokens = generic_rules().boilerplate_tokens
-    total = sum(len(text_of(p)) for p in doc.iter("p")) or 1
+    total = _paragraph_text(doc)
     for el in list(doc.iter()):
         if not isinstance(el.tag, str) or el.tag in STRUCTURAL_TAGS or el.getparent() is None:
             continue
-        names = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+        names = _classes(el).lower()
         if not names.strip() or not tokens.intersection(re.split(r"[\s_-]+", names)):
             continue
         share = sum(len(text_of(p)) for p in el.iter("p")) / total
@@ -397,11 +613,12 @@ def _drop_boilerplate(doc: lxml.html.HtmlElement) -> None:
 def _body_blocks(doc: lxml.html.HtmlElement, url: str, rule: SiteRule, article_body: str,
                  notes: list[str]) -> list[lxml.html.HtmlElement]:
     if rule.body:
-        containers = doc.cssselect(rule.body)
+        containers = select(doc, rule.body)
         if containers:
             notes.append(f"body: site rule {rule.body!r}")
             return list(_blocks_from_container(containers[0]))
         notes.append(f"body: site rule {rule.body!r} matched nothing; generic extractor used")
+    ordered = {"".join(ol.text_content().split()) for ol in doc.iter("ol")}
     extracted = trafilatura.extract(
         lxml.html.tostring(doc, encoding="unicode"), url=url, output_format="html",
         include_comments=False, include_tables=True, include_images=False,
@@ -412,9 +629,14 @@ def _body_blocks(doc: lxml.html.HtmlElement, url: str, rule: SiteRule, article_b
         body = lxml.html.document_fromstring(extracted).find("body")
         if body is not None:
             blocks = list(_blocks_from_container(body))
-    if sum(len(text_of(b)) for b in blocks) < MIN_BODY_CHARS and article_body:
-        notes.append("body: JSON-LD articleBody")
-        return [_paragraph(part) for part in re.split(r"\n+", article_body) if part.strip()]
+    for block in blocks:
+        if block.tag == "ul" and "".join(block.text_content().split()) in ordered:
+            block.tag = "ol"  # trafilatura writes every list as <ul>; numbered steps stay numbered
+    if article_body:
+        found = sum(len(text_of(b).split()) for b in blocks)
+        if len(article_body.split()) > RECOVERY_RATIO * found:
+            notes.append("body: JSON-LD articleBody (the page's HTML holds only part of it)")
+            return [_paragraph(part) for part in re.split(r"\n+", article_body) if part.strip()]
     notes.append("body: trafilatura")
     return blocks
 
@@ -448,17 +670,21 @@ def _paragraph(text: str) -> lxml.html.HtmlElement:
 
 
 def _place_pull_quotes(quotes: list[tuple[str, tuple[str, ...]]],
-                       blocks: list[lxml.html.HtmlElement], notes: list[str]) -> list[PullQuote]:
+                       blocks: list[lxml.html.HtmlElement]) -> list[PullQuote]:
     """Each quote stands before the first block that followed it on the page (or at the end)."""
     texts = [text_of(b) for b in blocks]
     placed = []
     for quote, following in quotes:
         positions = (i for probe in following for i, t in enumerate(texts)
-                     if t.startswith(probe[:80]))
+                     if _same_start(t, probe))
         placed.append(PullQuote(text=quote, position=next(positions, len(blocks))))
-    if placed:
-        notes.append(f"pull quotes: {len(placed)} marked by the page")
     return sorted(placed, key=lambda q: q.position)
+
+
+def _same_start(block: str, probe: str) -> bool:
+    """The probe begins with the block, or the block with the probe (a section opens with it)."""
+    n = min(80, len(block), len(probe))
+    return block == probe or (n >= PROBE_MIN_CHARS and block[:n] == probe[:n])
 
 
 def _serialise(block: lxml.html.HtmlElement) -> str:
