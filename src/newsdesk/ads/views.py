@@ -1,15 +1,123 @@
-from django.http import HttpRequest, HttpResponse
+"""Thin views: the sales page, the ad fragment for one slot, clicks, creative images."""
 
+from __future__ import annotations
+
+import mimetypes
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET
+
+from newsdesk.ads import tracking
+from newsdesk.ads.clicks import click_ref, click_token
 from newsdesk.ads.forms import BookingRequestForm
-from newsdesk.ads.services import booking_request_create
-from newsdesk.site.forms_page import form_page
+from newsdesk.ads.models import Creative, validate_web_url
+from newsdesk.ads.selectors import (
+    PageContext,
+    audience,
+    placement_choose,
+    slot_active,
+    slots_offered,
+)
+from newsdesk.ads.services import (
+    booking_request_create,
+    click_record,
+    impression_record,
+    page_view_record,
+)
+
+HEADING = "Advertise with us"
 
 
 def book(request: HttpRequest) -> HttpResponse:
-    return form_page(
-        request, BookingRequestForm, heading="Advertise with us",
-        intro="Reach readers who follow their regions closely. Tell us what you would like to "
-              "book and we will reply with availability and rates.",
-        on_valid=lambda data: booking_request_create(**data),
-        thanks="Thank you. We have your booking request and will reply by email.",
-    )
+    """What the site offers, in its own numbers, and the booking request form."""
+    if request.method == "POST":
+        form = BookingRequestForm(request.POST, request.FILES)
+        if form.is_valid():
+            booking_request_create(**form.cleaned_data)
+            return render(request, "site/thanks.html", {
+                "heading": HEADING,
+                "thanks": "Thank you. We have your booking request and have sent you a "
+                          "confirmation; we will reply by email with our decision."})
+    else:
+        form = BookingRequestForm()
+    return render(request, "ads/book.html",
+                  {"form": form, "heading": HEADING, "audience": audience(),
+                   "slots": slots_offered()},
+                  status=400 if request.method == "POST" else 200)
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    patch_cache_control(response, private=True, no_store=True, max_age=0)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@require_GET
+def slot(request: HttpRequest, code: str) -> HttpResponse:
+    """One slot's ad as an HTML fragment (204 when nothing runs), fetched by ads.js."""
+    where = slot_active(code)
+    if where is None:
+        raise Http404("No such slot")
+    page = PageContext.from_params(region=request.GET.get("region", ""),
+                                   country=request.GET.get("country", ""))
+    counted = tracking.should_count(request)
+    if counted and request.GET.get("page") == "1":
+        page_view_record()
+    placement = placement_choose(slot=where, page=page)
+    if placement is None:
+        return _no_store(HttpResponse(status=204))
+    creative = placement.creative
+    if counted and tracking.first_time_in_window(
+            visitor=tracking.visitor_key(request),
+            event=f"i:{creative.pk}:{where.pk}"):
+        impression_record(campaign_id=placement.campaign.pk, creative_id=creative.pk,
+                          slot_id=where.pk)
+    click_url = reverse("ads:click", kwargs={
+        "token": click_token(creative_id=creative.pk, slot_id=where.pk)})
+    return _no_store(render(request, "ads/fragment.html",
+                            {"placement": placement, "creative": creative, "click_url": click_url}))
+
+
+def _click_error(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return _no_store(render(request, "ads/click_error.html", {"message": message}, status=status))
+
+
+@require_GET
+def click(request: HttpRequest, token: str) -> HttpResponse:
+    """Count the click and go to the creative's stored target; anything else is an error page."""
+    try:
+        ref = click_ref(token)
+    except signing.SignatureExpired:
+        return _click_error(request, "This advertisement link has expired.", 410)
+    except signing.BadSignature:
+        return _click_error(request, "This advertisement link is not valid.", 400)
+    creative = Creative.objects.select_related("campaign").filter(pk=ref.creative_id).first()
+    if creative is None:
+        return _click_error(request, "This advertisement is no longer running.", 404)
+    try:
+        validate_web_url(creative.target_url)
+    except ValidationError:
+        return _click_error(request, "This advertisement has no valid destination.", 400)
+    if tracking.should_count(request) and tracking.first_time_in_window(
+            visitor=tracking.visitor_key(request), event=f"c:{creative.pk}:{ref.slot_id}"):
+        click_record(campaign_id=creative.campaign_id, creative_id=creative.pk,
+                     slot_id=ref.slot_id)
+    return _no_store(HttpResponseRedirect(creative.target_url))
+
+
+@require_GET
+def creative_image(request: HttpRequest, pk: int, name: str) -> FileResponse:
+    """A creative's re-encoded image; the name in the URL changes with every upload."""
+    creative = get_object_or_404(Creative, pk=pk)
+    if not creative.image or creative.image.name.rsplit("/", 1)[-1] != name:
+        raise Http404("No such image")
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    response = FileResponse(creative.image.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "public, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
