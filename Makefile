@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint lock bench-ingest bench-serve clean
+.PHONY: install run test test-fast lint lock bench-ingest bench-serve bench-extract bench-newsletter clean
 
 install: $(STAMP)
 
@@ -18,7 +18,13 @@ $(STAMP): requirements.lock pyproject.toml
 run: install
 	$(BIN)/newsdesk run
 
-test: install
+# axe-core (npm) audits pages in the browser tests; without npm only that audit is skipped.
+node_modules/.installed: package.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --no-package-lock --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the accessibility audit (axe-core) will be skipped"; fi
+
+test: install node_modules/.installed
 	$(BIN)/python scripts/test_suites.py
 
 test-fast: install
@@ -35,5 +41,15 @@ lock:
 bench-ingest: install
 	$(BIN)/python bench/ingest.py
 
+bench-newsletter: install
+	$(BIN)/python bench/newsletter.py
+
+# nginx + `newsdesk serve` against nginx serving a plain file (installs nginx and wrk if missing).
+bench-serve: install
+	$(BIN)/python bench/serve.py
+
+bench-extract: install
+	$(BIN)/python bench/extract.py
+
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache node_modules

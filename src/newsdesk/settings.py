@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -33,8 +34,10 @@ HOME = Path(env("NEWSDESK_HOME", "var")).resolve()
 MEDIA_ROOT = HOME / "media"
 OUTBOX_DIR = HOME / "outbox"
 PAGE_CACHE_DIR = HOME / "pagecache"
+PAGE_CACHE_ENABLED = env_bool("NEWSDESK_PAGE_CACHE", True)
 STATIC_ROOT = HOME / "static"
 HOME.mkdir(parents=True, exist_ok=True)
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every request while it is missing
 
 SITE_NAME = env("NEWSDESK_SITE_NAME", "Newsdesk Demo")
 SITE_DOMAIN = env("NEWSDESK_SITE_DOMAIN", "localhost")
@@ -54,6 +57,7 @@ if not PRODUCTION:
 CSRF_TRUSTED_ORIGINS = [BASE_URL] if BASE_URL.startswith("https://") else []
 
 INSTALLED_APPS = [
+    "newsdesk.desk",  # before the admin, so the desk's admin templates win
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -67,11 +71,13 @@ INSTALLED_APPS = [
     "newsdesk.pressroom",
     "newsdesk.ads",
     "newsdesk.newsletter",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "newsdesk.site.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
@@ -79,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsdesk.urls"
@@ -119,6 +126,15 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Login throttling: five wrong passwords for one user from one address lock it out for an hour.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(env("NEWSDESK_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -145,25 +161,43 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
+NEWSDESK_REDIS_URL = env("NEWSDESK_REDIS_URL")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if env("NEWSDESK_REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": env("NEWSDESK_REDIS_URL")}}
+if NEWSDESK_REDIS_URL:
+    # Shared by every web process; sessions get their own prefix, so clearing the cache never
+    # logs anyone out.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                    "LOCATION": NEWSDESK_REDIS_URL, "KEY_PREFIX": "newsdesk:cache"},
+        "sessions": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                     "LOCATION": NEWSDESK_REDIS_URL, "KEY_PREFIX": "newsdesk:session"},
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    SESSION_CACHE_ALIAS = "sessions"
 
 EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 DEFAULT_FROM_EMAIL = env("NEWSDESK_FROM_EMAIL", f"{SITE_NAME} <newsroom@{SITE_DOMAIN.lower()}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if env("NEWSDESK_SMTP_URL"):
-    _smtp = dj_database_url.parse(env("NEWSDESK_SMTP_URL"))
+    # smtp://user:pass@host:25, smtp+tls://… (STARTTLS, port 587), smtps://… (TLS, port 465)
+    _smtp = urlsplit(env("NEWSDESK_SMTP_URL"))
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = _smtp["HOST"]
-    EMAIL_PORT = int(_smtp["PORT"] or 25)
-    EMAIL_HOST_USER = _smtp["USER"] or ""
-    EMAIL_HOST_PASSWORD = _smtp["PASSWORD"] or ""
-    EMAIL_USE_TLS = env("NEWSDESK_SMTP_URL").startswith("smtp+tls")
+    EMAIL_HOST = _smtp.hostname or "localhost"
+    EMAIL_PORT = _smtp.port or {"smtp+tls": 587, "smtps": 465}.get(_smtp.scheme, 25)
+    EMAIL_HOST_USER = unquote(_smtp.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_smtp.password or "")
+    EMAIL_USE_TLS = _smtp.scheme == "smtp+tls"
+    EMAIL_USE_SSL = _smtp.scheme == "smtps"
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = "newsdesk.newsletter.outbox.EmailBackend"
     EMAIL_FILE_PATH = OUTBOX_DIR
+
+# Newsletter: how long links in mail work, consent records, bulk sending.
+NEWSDESK_NEWSLETTER_LINK_DAYS = int(env("NEWSDESK_NEWSLETTER_LINK_DAYS", "90"))
+NEWSDESK_LOG_IP = env_bool("NEWSDESK_LOG_IP", True)
+NEWSDESK_SMTP_CONNECTIONS = int(env("NEWSDESK_SMTP_CONNECTIONS", "4"))
+NEWSDESK_SMTP_RATE_LIMITS = env("NEWSDESK_SMTP_RATE_LIMITS")  # "*=50,gmail.com=10": messages/s
+NEWSDESK_SMTP_RETRY_SECONDS = int(env("NEWSDESK_SMTP_RETRY_SECONDS", "60"))
 
 # Ingest: how politely and how far the fetcher may go.
 NEWSDESK_FETCH_TIMEOUT = float(env("NEWSDESK_FETCH_TIMEOUT", "20"))
@@ -174,7 +208,30 @@ NEWSDESK_FETCH_USER_AGENT = env(
 )
 NEWSDESK_POLL_MINUTES = int(env("NEWSDESK_POLL_MINUTES", "30"))
 NEWSDESK_LEASE_SECONDS = int(env("NEWSDESK_LEASE_SECONDS", "300"))
+# Politeness, per publisher host and across every worker (Redis-based when Redis is set).
+NEWSDESK_HOST_CONCURRENCY = int(env("NEWSDESK_HOST_CONCURRENCY", "2"))
+NEWSDESK_HOST_SPACING = float(env("NEWSDESK_HOST_SPACING", "0.1"))
+
+# Jobs: in this process by default; on Celery workers when a broker is set (docs/scaling.md).
 NEWSDESK_BROKER_URL = env("NEWSDESK_BROKER_URL")
+NEWSDESK_INGEST_EVERY = float(env("NEWSDESK_INGEST_EVERY", "60"))  # seconds between beat's claims
+NEWSDESK_INGEST_BATCH = int(env("NEWSDESK_INGEST_BATCH", "25"))  # sources one task claims
+CELERY_BROKER_URL = NEWSDESK_BROKER_URL or "memory://"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = env("NEWSDESK_QUEUE", "newsdesk")
+CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is delivered again
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a busy worker holds no queued task another could run
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "ingest-due-sources": {"task": "newsdesk.sources.ingest_due_batch",
+                           "schedule": NEWSDESK_INGEST_EVERY},
+    "alert-editors": {"task": "newsdesk.sources.alert_editors", "schedule": 3600.0},
+    "send-newsletters": {"task": "newsdesk.newsletter.send", "schedule": 3600.0,
+                         "args": (["daily", "weekly"],)},
+}
 
 LOGGING = {
     "version": 1,

@@ -36,6 +36,11 @@ class Source(models.Model):
     extraction_rule = models.JSONField(
         default=dict, blank=True,
         help_text='CSS selectors that override the generic extractor: {"body": "...", "remove": [...]}.')
+    include_keywords = models.TextField(
+        blank=True, help_text="Keep only items whose title or text has one of these words or "
+        "phrases (comma-separated; whole words, any case). Empty keeps everything.")
+    exclude_keywords = models.TextField(
+        blank=True, help_text="Drop items whose title or text has any of these words or phrases.")
     poll_minutes = models.PositiveIntegerField(default=30)
     active = models.BooleanField(default=True)
 

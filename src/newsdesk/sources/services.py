@@ -4,26 +4,32 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from newsdesk.articles.models import Article
 from newsdesk.articles.services import StoreOutcome, article_store
 from newsdesk.ingest.dedupe import feed_hash
 from newsdesk.ingest.discover import discover_feeds, looks_like_feed
 from newsdesk.ingest.errors import GoneError, HTTPStatusError, IngestError
 from newsdesk.ingest.fetch import fetch, make_client
 from newsdesk.ingest.parse import parse_feed
-from newsdesk.ingest.pipeline import SourceConfig, process_item, read_feed
+from newsdesk.ingest.pipeline import FeedPoll, SourceConfig, process_item, read_feed
+from newsdesk.ingest.rules import article_wanted
 from newsdesk.ingest.site_rules import SiteRule
 from newsdesk.ingest.types import FeedItem, FetchOptions, FetchResult, ParsedFeed
 from newsdesk.sources.models import ContentPolicy, ImagePolicy, PublishPolicy, Source
+from newsdesk.sources.politeness import host_turn
 
 log = logging.getLogger("newsdesk.ingest")
 
@@ -110,6 +116,8 @@ def source_claim_due(*, limit: int = 100, include_not_due: bool = False,
     """Lease due sources to this runner, so that parallel runners never take the same feed.
 
     The lease is an UPDATE guarded by the old lease: only one runner's UPDATE matches a row.
+    On PostgreSQL the candidates are also locked with SELECT ... FOR UPDATE SKIP LOCKED, so
+    runners claiming at the same moment take different rows instead of queueing for the same.
     """
     owner = uuid.uuid4().hex
     now = timezone.now()
@@ -119,9 +127,12 @@ def source_claim_due(*, limit: int = 100, include_not_due: bool = False,
         candidates = candidates.filter(id__in=source_ids)
     elif not include_not_due:
         candidates = candidates.filter(next_check_at__lte=now)
-    ids = list(candidates.order_by("next_check_at").values_list("id", flat=True)[:limit])
     until = now + timedelta(seconds=settings.NEWSDESK_LEASE_SECONDS)
-    Source.objects.filter(free, id__in=ids).update(lease_owner=owner, lease_until=until)
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        ids = list(candidates.order_by("next_check_at").values_list("id", flat=True)[:limit])
+        Source.objects.filter(free, id__in=ids).update(lease_owner=owner, lease_until=until)
     return owner, list(Source.objects.filter(lease_owner=owner).order_by("next_check_at"))
 
 
@@ -154,17 +165,47 @@ def source_config(source: Source) -> SourceConfig:
 
 def source_ingest(*, source: Source, client: httpx.Client | None = None) -> IngestReport:
     """Poll one source and store what is new. Its errors are recorded on it, never raised."""
-    report = IngestReport(source_id=source.id)
     options = fetch_options()
+    _source_record_attempt(source)
+    ask = _FeedAsk.of(source)
+    return _source_store_poll(
+        source, lambda: read_feed(ask.fetch(options=options, client=client)),
+        options=options, client=client)
+
+
+def _source_record_attempt(source: Source) -> None:
     Source.objects.filter(id=source.id).update(last_attempt_at=timezone.now())
+
+
+@dataclass(frozen=True)
+class _FeedAsk:
+    """What a poll needs of its source, so that polling threads never touch a model."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+
+    @classmethod
+    def of(cls, source: Source) -> _FeedAsk:
+        return cls(source.feed_url, source.etag or None, source.last_modified or None)
+
+    def fetch(self, *, options: FetchOptions, client: httpx.Client | None) -> FetchResult:
+        with host_turn(self.url):
+            return fetch(self.url, options=options, client=client, etag=self.etag,
+                         last_modified=self.last_modified)
+
+
+def _source_store_poll(source: Source, poll_feed: Callable[[], FeedPoll], *,
+                       options: FetchOptions, client: httpx.Client | None) -> IngestReport:
+    """Take the source's poll (polling now, or waiting for a polling thread) and store it."""
+    report = IngestReport(source_id=source.id)
     try:
-        fetched = fetch(source.feed_url, options=options, client=client,
-                        etag=source.etag or None, last_modified=source.last_modified or None)
-        poll = read_feed(fetched)
+        poll = poll_feed()
     except IngestError as exc:
         report.error = str(exc)
         source_record_failure(source=source, error=exc)
         return report
+    fetched = poll.fetched
     if poll.feed is None:
         report.not_modified = True
         source_record_success(source=source, fetched=fetched, feed=None)
@@ -174,7 +215,8 @@ def source_ingest(*, source: Source, client: httpx.Client | None = None) -> Inge
     known = dict(source.articles.values_list("guid", "content_hash"))
 
     def fetch_page(url: str) -> FetchResult:
-        return fetch(url, options=options, client=client)
+        with host_turn(url):
+            return fetch(url, options=options, client=client)
 
     for item in poll.feed.items:
         if _is_empty(item):
@@ -184,6 +226,9 @@ def source_ingest(*, source: Source, client: httpx.Client | None = None) -> Inge
             report.unchanged += 1
             continue
         processed = process_item(item, config, fetch_page=fetch_page)
+        if not article_wanted(processed.article.title, processed.article.body_html,
+                              include=source.include_keywords, exclude=source.exclude_keywords):
+            continue
         outcome = article_store(source=source, processed=processed)
         report.outcomes.append(outcome)
         setattr(report, outcome.counter, getattr(report, outcome.counter) + 1)
@@ -241,16 +286,71 @@ def source_record_failure(*, source: Source, error: IngestError) -> None:
         Source.objects.filter(id=source.id).update(**changes)
 
 
+FEED_THREADS = 8  # feeds fetched and parsed at once while the calling thread stores
+FEEDS_AHEAD = 2 * FEED_THREADS  # polled feeds waiting to be stored, at most
+
+
+class _FeedPoller:
+    """Polls feeds (fetch and parse) on a pool of threads, ahead of the thread that stores them.
+
+    The threads get _FeedAsks and give back FeedPolls: the database is only ever written by the
+    thread that stores. Each fetch waits for its turn at the host (politeness.py).
+    """
+
+    def __init__(self, *, options: FetchOptions, client: httpx.Client) -> None:
+        self._options = options
+        self._client = client
+        self._pool = ThreadPoolExecutor(FEED_THREADS, thread_name_prefix="newsdesk-poll")
+
+    def __enter__(self) -> _FeedPoller:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def polls(self, sources: list[Source]) -> Iterator[tuple[Source, Future[FeedPoll]]]:
+        """Each source with its poll, in the given order; the attempt is recorded on submitting."""
+        waiting, ahead = deque(sources), deque[tuple[Source, Future[FeedPoll]]]()
+        while waiting or ahead:
+            while waiting and len(ahead) < FEEDS_AHEAD:
+                source = waiting.popleft()
+                ahead.append((source, self._submit(source)))
+            yield ahead.popleft()
+
+    def _submit(self, source: Source) -> Future[FeedPoll]:
+        try:
+            _source_record_attempt(source)
+        except Exception as exc:  # handed to the storing loop, which records it on the source
+            failed: Future[FeedPoll] = Future()
+            failed.set_exception(exc)
+            return failed
+        return self._pool.submit(self._poll, _FeedAsk.of(source))
+
+    def _poll(self, ask: _FeedAsk) -> FeedPoll:
+        fetched = ask.fetch(options=self._options, client=self._client)
+        return read_feed(fetched)  # parsing needs no turn at the host
+
+
 def sources_ingest_due(*, include_not_due: bool = False, source_ids: list[int] | None = None,
-                       on_done: object = None) -> list[IngestReport]:
-    """Claim due sources and ingest each; one failing source never stops the others."""
-    owner, sources = source_claim_due(limit=10_000, include_not_due=include_not_due,
+                       on_done: object = None, limit: int = 10_000,
+                       on_claimed: Callable[[list[Source]], None] | None = None
+                       ) -> list[IngestReport]:
+    """Claim (at most `limit`) due sources and ingest each; one failing source never stops the
+    others. on_claimed sees the claimed sources before any is polled.
+
+    Feeds are fetched and parsed by _FeedPoller's threads, a few sources ahead; everything else
+    (pages, the pipeline, every write) runs here, source by source in claim order.
+    """
+    owner, sources = source_claim_due(limit=limit, include_not_due=include_not_due,
                                       source_ids=source_ids)
+    if on_claimed is not None:
+        on_claimed(sources)
     reports = []
-    with make_client(fetch_options()) as client:
-        for source in sources:
+    options = fetch_options()
+    with make_client(options) as client, _FeedPoller(options=options, client=client) as poller:
+        for source, poll in poller.polls(sources):
             try:
-                report = source_ingest(source=source, client=client)
+                report = _source_store_poll(source, poll.result, options=options, client=client)
             except Exception as exc:  # an unexpected bug in one source must not stop the rest
                 log.exception("source %s crashed", source.id)
                 report = IngestReport(source_id=source.id, error=f"Internal error: {exc}")
@@ -261,3 +361,411 @@ def sources_ingest_due(*, include_not_due: bool = False, source_ids: list[int] |
             if callable(on_done):
                 on_done(source, report)
     return reports
+
+
+def article_extract(*, article_id: int, client: httpx.Client | None = None) -> bool | None:
+    """Fetch one article's page again and extract it with its source's current rule.
+
+    True when the text or pull quotes changed (and were saved), False when they did not, None
+    when the page could not be fetched or read (the article is left alone).
+    """
+    article = Article.objects.select_related("source").filter(id=article_id).first()
+    if article is None or not (article.feed_link or article.original_url):
+        return False
+    options = fetch_options()
+
+    def fetch_page(url: str) -> FetchResult:
+        with host_turn(url):
+            return fetch(url, options=options, client=client)
+
+    return _article_reextract(article, source_config(article.source), fetch_page)
+
+
+def _article_reextract(article: Article, config: SourceConfig,
+                       fetch_page: Callable[[str], FetchResult]) -> bool | None:
+    item = FeedItem(guid=article.guid, link=article.feed_link or article.original_url,
+                    title=article.title, published=article.published_at)
+    processed = process_item(item, config, fetch_page=fetch_page)
+    fresh = processed.article
+    if fresh.is_excerpt:
+        return None
+    quotes = [{"text": q.text, "position": q.position} for q in fresh.pull_quotes]
+    if fresh.body_html == article.body_html and quotes == article.pull_quotes:
+        return False
+    article.body_html = fresh.body_html
+    article.pull_quotes = quotes
+    article.is_excerpt = False
+    article.reading_minutes = processed.enrichment.reading_minutes
+    article.fingerprint = processed.identity.fingerprint
+    article.save(update_fields=["body_html", "pull_quotes", "is_excerpt", "reading_minutes",
+                                "fingerprint", "updated_at"])
+    return True
+
+
+# The desk: adding a source with a preview, re-extracting, pausing, OPML, health alerts.
+
+
+@dataclass(frozen=True)
+class SourceDraft:
+    """A source as the editor has set it up so far, before it is saved."""
+
+    feed_url: str
+    name: str = ""
+    home_url: str = ""
+    credit: str = "RSS"
+    image_policy: str = ImagePolicy.SOURCE
+    content: str = ContentPolicy.FULL
+    publish: str = PublishPolicy.REVIEW
+    default_regions: tuple[str, ...] = ()
+    default_countries: tuple[str, ...] = ()
+    poll_minutes: int = 30
+    include_keywords: str = ""
+    exclude_keywords: str = ""
+    extraction_rule: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PreviewItem:
+    """One item as it would be republished, and whether the keyword rules keep it."""
+
+    title: str
+    url: str
+    body_html: str
+    summary: str
+    image_url: str
+    photo_credit: str
+    source_credit: str
+    countries: tuple[str, ...]
+    regions: tuple[str, ...]
+    is_excerpt: bool
+    kept: bool
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FeedPreview:
+    title: str
+    home_url: str
+    items: tuple[PreviewItem, ...]
+
+
+def _draft_config(draft: SourceDraft) -> SourceConfig:
+    return SourceConfig(
+        feed_url=draft.feed_url,
+        full_text=draft.content == ContentPolicy.FULL,
+        rule=SiteRule.from_dict(draft.extraction_rule or {}),
+        default_countries=draft.default_countries,
+        default_regions=draft.default_regions,
+    )
+
+
+def source_preview(*, draft: SourceDraft, limit: int = 3,
+                   client: httpx.Client | None = None) -> FeedPreview:
+    """The newest `limit` items through the whole pipeline, stored nowhere."""
+    options = fetch_options()
+    try:
+        feed = _parse_or_explain(fetch(draft.feed_url, options=options, client=client))
+    except IngestError as exc:
+        raise SourceAddError(str(exc)) from exc
+    home = draft.home_url or feed.home_url or draft.feed_url
+    domain = urlsplit(home).hostname or ""
+    newest = sorted(feed.items, key=_item_time, reverse=True)[:limit]
+    config = _draft_config(draft)
+
+    def fetch_page(url: str) -> FetchResult:
+        return fetch(url, options=options, client=client)
+
+    items = []
+    for item in newest:
+        processed = process_item(item, config, fetch_page=fetch_page)
+        a, e = processed.article, processed.enrichment
+        if draft.image_policy == ImagePolicy.SITE:
+            image, photo = "", f"{settings.SITE_NAME} ({settings.SITE_DOMAIN})"
+        else:
+            image = a.image_url
+            photo = (a.image_credit or draft.name or feed.title) if image else ""
+        items.append(PreviewItem(
+            title=a.title, url=a.url, body_html=a.body_html, summary=e.summary, image_url=image,
+            photo_credit=photo, source_credit=f"{draft.credit} ({domain})",
+            countries=e.countries, regions=e.regions, is_excerpt=a.is_excerpt,
+            kept=article_wanted(a.title, a.body_html, include=draft.include_keywords,
+                                exclude=draft.exclude_keywords),
+            notes=a.notes,
+        ))
+    return FeedPreview(title=feed.title, home_url=home, items=tuple(items))
+
+
+def _item_time(item: FeedItem) -> float:
+    """Newest first; undated items keep the feed's order after the dated ones."""
+    when = item.published or item.updated
+    return when.timestamp() if when else 0.0
+
+
+def source_create(*, draft: SourceDraft, actor: object) -> Source:
+    """Save a previewed source; it is due for its first poll at once."""
+    from newsdesk.desk.services import audit_record
+
+    if Source.objects.filter(feed_url=draft.feed_url).exists():
+        raise SourceAddError(f"{draft.feed_url} is already a source.")
+    home = draft.home_url or f"{urlsplit(draft.feed_url).scheme}://{urlsplit(draft.feed_url).netloc}/"
+    with transaction.atomic():
+        source = Source.objects.create(
+            feed_url=draft.feed_url,
+            name=draft.name or urlsplit(home).hostname or draft.feed_url,
+            home_url=home,
+            domain=urlsplit(home).hostname or "",
+            credit=draft.credit,
+            image_policy=draft.image_policy,
+            content=draft.content,
+            publish=draft.publish,
+            default_regions=list(draft.default_regions),
+            default_countries=list(draft.default_countries),
+            poll_minutes=draft.poll_minutes,
+            include_keywords=draft.include_keywords,
+            exclude_keywords=draft.exclude_keywords,
+            extraction_rule=draft.extraction_rule,
+            next_check_at=timezone.now(),
+        )
+        audit_record(actor=actor, action="added", target=source, detail=draft.feed_url)
+    return source
+
+
+@dataclass
+class ReextractReport:
+    checked: int = 0
+    changed: int = 0
+    failed: int = 0  # pages that could not be fetched or read: those articles were left alone
+
+
+def source_reextract(*, source: Source, actor: object,
+                     client: httpx.Client | None = None) -> ReextractReport:
+    """Run the source's current extraction rule over its stored articles; count what changed."""
+    from newsdesk.articles.models import Kind
+    from newsdesk.desk.services import audit_record
+
+    report = ReextractReport()
+    if source.content != ContentPolicy.FULL:
+        return report
+    options = fetch_options()
+    config = source_config(source)
+
+    def fetch_page(url: str) -> FetchResult:
+        return fetch(url, options=options, client=client)
+
+    for article in source.articles.filter(kind=Kind.ARTICLE).order_by("id"):
+        if not (article.feed_link or article.original_url):
+            continue
+        report.checked += 1
+        changed = _article_reextract(article, config, fetch_page)
+        if changed is None:
+            report.failed += 1
+        elif changed:
+            report.changed += 1
+    audit_record(actor=actor, action="re-extracted", target=source,
+                 detail=f"{report.checked} checked, {report.changed} changed, "
+                        f"{report.failed} could not be fetched.")
+    return report
+
+
+def source_pause(*, source: Source, actor: object) -> Source:
+    """Stop polling; an editor's pause is no news to the editors, so no alert follows."""
+    from newsdesk.desk.models import AlertKind, SourceAlert
+    from newsdesk.desk.services import audit_record
+
+    with transaction.atomic():
+        Source.objects.filter(id=source.id).update(active=False)
+        SourceAlert.objects.update_or_create(
+            source=source, kind=AlertKind.DISABLED,
+            defaults={"raised": True, "raised_at": timezone.now(), "cleared_at": None})
+        audit_record(actor=actor, action="paused", target=source)
+    source.active = False
+    return source
+
+
+def source_resume(*, source: Source, actor: object) -> Source:
+    """Poll again, at once."""
+    from newsdesk.desk.services import audit_record
+
+    now = timezone.now()
+    with transaction.atomic():
+        Source.objects.filter(id=source.id).update(active=True, next_check_at=now)
+        audit_record(actor=actor, action="resumed", target=source)
+    source.active, source.next_check_at = True, now
+    return source
+
+
+OPML_MAX_BYTES = 2 * 1024 * 1024
+OPML_MAX_FEEDS = 5000
+
+
+class OpmlError(Exception):
+    """The file is no OPML we will read; the message says why."""
+
+
+@dataclass(frozen=True)
+class OpmlProblem:
+    line: int
+    url: str
+    reason: str
+
+
+@dataclass
+class OpmlReport:
+    created: list[Source] = field(default_factory=list)
+    problems: list[OpmlProblem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Outline:
+    line: int
+    feed_url: str
+    title: str
+    home_url: str
+
+
+def _opml_outlines(data: bytes) -> list[_Outline]:
+    import xml.sax
+    import xml.sax.handler
+
+    import defusedxml
+    import defusedxml.sax
+
+    outlines: list[_Outline] = []
+
+    class Handler(xml.sax.handler.ContentHandler):
+        def setDocumentLocator(self, locator: xml.sax.xmlreader.Locator) -> None:  # noqa: N802
+            self.locator = locator
+
+        def startElement(self, name: str, attrs: xml.sax.xmlreader.AttributesImpl) -> None:  # noqa: N802
+            fields = {key.lower(): value.strip() for key, value in attrs.items()}
+            if name.lower() != "outline" or "xmlurl" not in fields:
+                return
+            if len(outlines) >= OPML_MAX_FEEDS:
+                raise OpmlError(f"The file lists more than {OPML_MAX_FEEDS} feeds.")
+            outlines.append(_Outline(line=self.locator.getLineNumber(), feed_url=fields["xmlurl"],
+                                     title=fields.get("title") or fields.get("text", ""),
+                                     home_url=fields.get("htmlurl", "")))
+
+    try:
+        defusedxml.sax.parseString(data, Handler(), forbid_dtd=True, forbid_entities=True,
+                                   forbid_external=True)
+    except defusedxml.DefusedXmlException as exc:
+        raise OpmlError("The file declares a DTD or entities, which OPML never needs; "
+                        "it was not read.") from exc
+    except xml.sax.SAXParseException as exc:
+        raise OpmlError(f"The file is not well-formed XML (line {exc.getLineNumber()}: "
+                        f"{exc.getMessage()}).") from exc
+    return outlines
+
+
+def opml_import(*, data: bytes, actor: object) -> OpmlReport:
+    """Follow every feed an OPML file lists; duplicates and invalid URLs are reported by line."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import URLValidator
+
+    from newsdesk.desk.services import audit_record
+
+    if len(data) > OPML_MAX_BYTES:
+        raise OpmlError(f"The file is larger than {OPML_MAX_BYTES // (1024 * 1024)} MB.")
+    report = OpmlReport()
+    valid_url = URLValidator(schemes=["http", "https"])
+    known = set(Source.objects.values_list("feed_url", flat=True))
+    for outline in _opml_outlines(data):
+        url = outline.feed_url
+        try:
+            valid_url(url)
+            if len(url) > 2000:
+                raise ValidationError("too long")
+        except ValidationError:
+            report.problems.append(OpmlProblem(outline.line, url, "not a valid http(s) URL"))
+            continue
+        if url in known:
+            report.problems.append(OpmlProblem(outline.line, url, "already a source"))
+            continue
+        known.add(url)
+        home = outline.home_url if outline.home_url.startswith(("http://", "https://")) else ""
+        home = home or f"{urlsplit(url).scheme}://{urlsplit(url).netloc}/"
+        with transaction.atomic():
+            source = Source.objects.create(
+                feed_url=url, name=(outline.title or urlsplit(url).hostname or url)[:200],
+                home_url=home[:2000], domain=urlsplit(home).hostname or "",
+                poll_minutes=settings.NEWSDESK_POLL_MINUTES, next_check_at=timezone.now())
+            audit_record(actor=actor, action="imported", target=source,
+                         detail=f"From OPML, line {outline.line}.")
+        report.created.append(source)
+    return report
+
+
+def opml_export() -> bytes:
+    """Every source as an OPML 2.0 subscription list."""
+    from email.utils import format_datetime
+    from xml.etree import ElementTree as ET  # noqa: S405 - writing, not parsing
+
+    opml = ET.Element("opml", version="2.0")
+    head = ET.SubElement(opml, "head")
+    ET.SubElement(head, "title").text = f"{settings.SITE_NAME} sources"
+    ET.SubElement(head, "dateCreated").text = format_datetime(timezone.now())
+    body = ET.SubElement(opml, "body")
+    for source in Source.objects.order_by("name"):
+        ET.SubElement(body, "outline", type="rss", text=source.name, title=source.name,
+                      xmlUrl=source.feed_url, htmlUrl=source.home_url)
+    ET.indent(opml)
+    return ET.tostring(opml, encoding="utf-8", xml_declaration=True)
+
+
+ALERT_AFTER_FAILURES = 3  # one failed poll is often the publisher's hiccup
+
+
+def sources_alert_editors() -> list[tuple[Source, str]]:
+    """Mail the editors once when a source starts failing, goes quiet or is disabled.
+
+    An alert stays raised (and silent) until its condition clears; the (source, kind) pairs
+    mailed this time are returned.
+    """
+    from django.contrib.auth import get_user_model
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+
+    from newsdesk.desk.models import AlertKind, SourceAlert
+    from newsdesk.desk.roles import ADMIN, EDITOR
+    from newsdesk.desk.selectors import QUIET_DAYS, HealthRow, sources_with_activity
+
+    now = timezone.now()
+    raised = {(a.source_id, a.kind): a for a in SourceAlert.objects.filter(raised=True)}
+    mailed: list[tuple[Source, str]] = []
+    for source in sources_with_activity(now):
+        row = HealthRow(source=source, last_item_at=source.last_item_at, items_per_week=0,
+                        full_text_rate=None)
+        conditions = {
+            AlertKind.FAILING: source.active
+            and source.consecutive_failures >= ALERT_AFTER_FAILURES,
+            AlertKind.QUIET: row.quiet,
+            AlertKind.DISABLED: not source.active,
+        }
+        for kind, holds in conditions.items():
+            alert = raised.get((source.id, kind))
+            if holds and alert is None:
+                SourceAlert.objects.update_or_create(
+                    source=source, kind=kind,
+                    defaults={"raised": True, "raised_at": now, "cleared_at": None})
+                mailed.append((source, kind))
+            elif not holds and alert is not None:
+                SourceAlert.objects.filter(id=alert.id).update(raised=False, cleared_at=now)
+    if not mailed:
+        return mailed
+    editors = get_user_model().objects.filter(
+        Q(groups__name__in=[EDITOR, ADMIN]) | Q(is_superuser=True), is_active=True
+    ).exclude(email="").values_list("email", flat=True).distinct()
+    recipients = sorted(set(editors))
+    if not recipients:
+        log.warning("source alerts for %d sources: no editor has an email address", len(mailed))
+        return mailed
+    health_url = settings.BASE_URL + reverse("admin:sources_source_health")
+    for source, kind in mailed:
+        label = AlertKind(kind).label
+        body = render_to_string("desk/email/source_alert.txt", {
+            "source": source, "kind": kind, "label": label, "health_url": health_url,
+            "quiet_days": QUIET_DAYS, "failures": source.consecutive_failures})
+        send_mail(f"{source.name} {label}", body, None, recipients)
+    return mailed
