@@ -134,9 +134,16 @@ def _published(slug: str) -> Article:
                              status=Status.PUBLISHED)
 
 
-def article(request: HttpRequest, slug: str) -> HttpResponse:
+def _withdrawn(request: HttpRequest, slug: str) -> HttpResponse | None:
+    """410 Gone, with a short notice, for an article the desk withdrew."""
     if Article.objects.filter(slug=slug, status=Status.WITHDRAWN).exists():
         return render(request, "site/withdrawn.html", status=410)
+    return None
+
+
+def article(request: HttpRequest, slug: str) -> HttpResponse:
+    if gone := _withdrawn(request, slug):
+        return gone
     item = _published(slug)
     blocks = body_blocks(item)
     region_name = region_names().get(item.primary_region, "")
@@ -207,6 +214,8 @@ def _json_ld(item: Article, *, region_name: str, picture: Picture | None) -> Saf
 
 
 def article_text(request: HttpRequest, slug: str) -> HttpResponse:
+    if gone := _withdrawn(request, slug):
+        return gone
     return HttpResponse(plain_text_edition(_published(slug)),
                         content_type="text/plain; charset=utf-8")
 

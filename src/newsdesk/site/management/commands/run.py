@@ -9,10 +9,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from newsdesk.demo.publisher import DemoPublisher
+from newsdesk.desk.roles import ADMIN
 from newsdesk.sources.models import ImagePolicy, PublishPolicy, Source
 from newsdesk.sources.services import SourceAddError, source_add, sources_ingest_due
 
@@ -32,7 +34,8 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         publisher = DemoPublisher(port=options["publisher_port"]).start()
         # The demo publisher lives on loopback, which the fetcher refuses unless told otherwise.
-        settings.NEWSDESK_FETCH_ALLOW_PRIVATE = (*settings.NEWSDESK_FETCH_ALLOW_PRIVATE, "127.0.0.1")
+        allowed = settings.NEWSDESK_FETCH_ALLOW_PRIVATE
+        settings.NEWSDESK_FETCH_ALLOW_PRIVATE = (*allowed, "127.0.0.1")
         self._add_sources(publisher.feed_urls)
         password = self._reset_editor()
         call_command("ingest")
@@ -71,8 +74,10 @@ class Command(BaseCommand):
     def _reset_editor(self) -> str:
         """A fresh password each run, so it can be printed without being stored anywhere."""
         password = secrets.token_urlsafe(12)
-        user, _ = get_user_model().objects.get_or_create(
-            username=DEMO_EDITOR, defaults={"is_staff": True, "is_superuser": True})
+        user, _ = get_user_model().objects.get_or_create(username=DEMO_EDITOR)
+        user.is_staff, user.is_superuser = True, False
         user.set_password(password)
         user.save()
+        # The demo shows the whole desk, so its editor holds the Admin role.
+        user.groups.set([Group.objects.get(name=ADMIN)])
         return password
