@@ -1,0 +1,73 @@
+"""Signed, expiring tokens for the links in newsletter mail, so no page needs a login.
+
+A token names one subscriber and one purpose (its salt); it cannot be turned into another
+subscriber's or another purpose's token without the site's secret key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.utils.crypto import salted_hmac
+
+CONFIRM_SALT = "newsdesk.newsletter.confirm"
+MANAGE_SALT = "newsdesk.newsletter.manage"
+CONFIRM_MAX_AGE = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    subscriber_id: int | None  # None when refused
+    email_tag: str = ""  # which address the token was made for
+    problem: str = ""  # "expired" or "invalid" when refused
+
+    def matches(self, email: str) -> bool:
+        return self.subscriber_id is not None and self.email_tag == _email_tag(email)
+
+
+def _email_tag(email: str) -> str:
+    return hashlib.sha256(email.encode()).hexdigest()[:10]
+
+
+def _make(salt: str, subscriber_id: int, email: str) -> str:
+    return signing.TimestampSigner(salt=salt).sign_object(
+        {"s": subscriber_id, "e": _email_tag(email)}, compress=False)
+
+
+def _check(salt: str, token: str, max_age: timedelta) -> TokenCheck:
+    try:
+        value = signing.TimestampSigner(salt=salt).unsign_object(token, max_age=max_age)
+    except signing.SignatureExpired:
+        return TokenCheck(None, problem="expired")
+    except (signing.BadSignature, ValueError, TypeError):
+        return TokenCheck(None, problem="invalid")
+    if not isinstance(value, dict) or not isinstance(value.get("s"), int):
+        return TokenCheck(None, problem="invalid")
+    return TokenCheck(value["s"], email_tag=str(value.get("e", "")))
+
+
+def confirm_token(*, subscriber_id: int, email: str) -> str:
+    return _make(CONFIRM_SALT, subscriber_id, email)
+
+
+def manage_token(*, subscriber_id: int, email: str) -> str:
+    """For preferences, one-click unsubscribe and the web view of a digest."""
+    return _make(MANAGE_SALT, subscriber_id, email)
+
+
+def confirm_token_check(token: str) -> TokenCheck:
+    return _check(CONFIRM_SALT, token, CONFIRM_MAX_AGE)
+
+
+def manage_token_check(token: str) -> TokenCheck:
+    return _check(MANAGE_SALT, token, timedelta(days=settings.NEWSDESK_NEWSLETTER_LINK_DAYS))
+
+
+def inbound_key() -> str:
+    """The secret part of the inbound (bounce) endpoint's URL, derived from the secret key."""
+    mac = salted_hmac("newsdesk.newsletter.inbound", "endpoint", algorithm="sha256")
+    return mac.hexdigest()[:32]

@@ -1,0 +1,120 @@
+"""Bounces, complaints and mailed unsubscribe requests, by the endpoint and by the command."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from tests.newsletter.conftest import make_article, make_subscriber
+
+from newsdesk.newsletter.models import Bounce, SubscriberStatus
+from newsdesk.newsletter.sending import newsletter_send
+from newsdesk.newsletter.tokens import inbound_key, manage_token
+
+pytestmark = pytest.mark.django_db
+
+
+def dsn(recipient: str, *, action: str = "failed", status: str = "5.1.1") -> bytes:
+    """A delivery status notification as an MTA writes one (RFC 3464)."""
+    return (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\r\n"
+        "To: newsroom@localhost\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain\r\n\r\nThis is the mail system at host mx.example.net.\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.example.net\r\nArrival-Date: Mon, 3 Mar 2025 09:00:00 +0000\r\n\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\nOriginal-Recipient: rfc822;{recipient}\r\n"
+        f"Action: {action}\r\nStatus: {status}\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 <x>: Recipient address rejected: User unknown\r\n\r\n"
+        "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"From: newsroom@localhost\r\nTo: {recipient}\r\nSubject: Digest\r\n\r\n--B--\r\n"
+    ).encode()
+
+
+def complaint(recipient: str) -> bytes:
+    """An abuse report in the Abuse Reporting Format (RFC 5965), original To only."""
+    return (
+        "From: feedback@isp.example\r\nTo: abuse@localhost\r\nSubject: complaint\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=feedback-report; boundary="F"\r\n\r\n'
+        "--F\r\nContent-Type: text/plain\r\n\r\nA user marked this as spam.\r\n"
+        "--F\r\nContent-Type: message/feedback-report\r\n\r\n"
+        "Feedback-Type: abuse\r\nUser-Agent: isp/1.0\r\nVersion: 1\r\n\r\n"
+        "--F\r\nContent-Type: message/rfc822\r\n\r\n"
+        f"From: newsroom@localhost\r\nTo: {recipient}\r\nSubject: Digest\r\n\r\nbody\r\n--F--\r\n"
+    ).encode()
+
+
+def _post(client: Client, raw: bytes, key: str | None = None):  # type: ignore[no-untyped-def]
+    return client.post(f"/newsletter/inbound/{key or inbound_key()}/", raw,
+                       content_type="message/rfc822")
+
+
+def test_hard_bounce_dsn_suppresses_the_address(client: Client, smtp_server) -> None:
+    make_article(title="Harbour news", regions=["asia"])
+    gone = make_subscriber("gone@example.org")
+    kept = make_subscriber("kept@example.org")
+    answer = _post(client, dsn("Gone@Example.org"))
+    assert answer.status_code == 200 and answer.json()["reports"][0]["kind"] == "hard"
+    gone.refresh_from_db()
+    kept.refresh_from_db()
+    assert gone.status == SubscriberStatus.SUPPRESSED and "5.1.1" in gone.suppressed_reason
+    assert kept.status == SubscriberStatus.ACTIVE
+    newsletter_send(frequencies=["daily"])
+    assert smtp_server.sink.to("gone@example.org") == []
+    assert len(smtp_server.sink.to("kept@example.org")) == 1
+
+
+def test_three_soft_bounces_suppress(client: Client) -> None:
+    subscriber = make_subscriber("full@example.org")
+    for expected in ("active", "active", "suppressed"):
+        _post(client, dsn("full@example.org", action="delayed", status="4.2.2"))
+        subscriber.refresh_from_db()
+        assert subscriber.status == expected
+    assert Bounce.objects.filter(email="full@example.org", kind="soft").count() == 3
+
+
+def test_complaint_suppresses(client: Client) -> None:
+    subscriber = make_subscriber("angry@example.org")
+    assert _post(client, complaint("angry@example.org")).json()["reports"][0]["kind"] == "complaint"
+    subscriber.refresh_from_db()
+    assert subscriber.status == SubscriberStatus.SUPPRESSED
+
+
+def test_endpoint_needs_its_key(client: Client) -> None:
+    subscriber = make_subscriber("safe@example.org")
+    assert _post(client, dsn("safe@example.org"), key="0" * 32).status_code == 404
+    assert client.get(f"/newsletter/inbound/{inbound_key()}/").status_code == 405
+    subscriber.refresh_from_db()
+    assert subscriber.status == SubscriberStatus.ACTIVE
+
+
+def test_command_reads_bounces_and_mailed_unsubscribes(tmp_path: Path, capsys) -> None:
+    bounced = make_subscriber("bounced@example.org")
+    leaving = make_subscriber("leaving@example.org")
+    (tmp_path / "bounce.eml").write_bytes(dsn("bounced@example.org"))
+    request = EmailMessage()
+    request["From"], request["To"] = "leaving@example.org", "unsubscribe@localhost"
+    token = manage_token(subscriber_id=leaving.id, email=leaving.email)
+    request["Subject"] = f"unsubscribe {token}"
+    (tmp_path / "leave.eml").write_bytes(request.as_bytes())
+    call_command("newsletter", "inbound", str(tmp_path / "bounce.eml"), str(tmp_path / "leave.eml"))
+    assert "hard bounced@example.org 5.1.1" in capsys.readouterr().out
+    bounced.refresh_from_db()
+    leaving.refresh_from_db()
+    assert bounced.status == SubscriberStatus.SUPPRESSED
+    assert leaving.status == SubscriberStatus.UNSUBSCRIBED
+
+
+def test_suppressed_address_gets_no_confirmation(client: Client, smtp_server) -> None:
+    from tests.newsletter.helpers import sign_up
+
+    make_subscriber("blocked@example.org", status=SubscriberStatus.SUPPRESSED)
+    page = sign_up(client, email="blocked@example.org")
+    assert page.status_code == 200 and "a message is on its way" in page.content.decode()
+    assert smtp_server.sink.received == []
