@@ -35,7 +35,7 @@ lint: install
 
 # Re-pin every dependency after editing pyproject.toml (needs uv: `pip install uv`).
 lock:
-	uv pip compile pyproject.toml --extra test --extra bench --python-version 3.11 \
+	uv pip compile pyproject.toml --extra test --extra bench --extra lint --python-version 3.11 \
 	  --generate-hashes -o requirements.lock
 
 bench-ingest: install
