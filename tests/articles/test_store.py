@@ -170,8 +170,6 @@ def test_script_and_handlers_in_an_item_never_reach_the_published_page(
         assert not (element.get("href") or "").strip().lower().startswith("javascript:")
 
 
-@pytest.mark.xfail(strict=True, reason="clean.plain_text keeps the source text of <script> and "
-                   "<style> elements, so it lands in the article's summary")
 def test_the_summary_carries_no_script_source_from_the_item(http_server: LocalHTTPServer) -> None:
     description = (f"<script>window.tracker = '{HOSTILE}';</script>"
                    "<p>The harbour wall will be repaired this spring.</p>")

@@ -9,9 +9,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from newsdesk.site.pagecache import pagecache_clear
+
 
 class Command(BaseCommand):
-    help = "Serve the site under gunicorn (static files by WhiteNoise)."
+    help = "Serve the site under gunicorn (static files by WhiteNoise, pages from the page cache)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -20,6 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
+        pagecache_clear()  # cached pages may carry the previous release's templates
         argv = [sys.executable, "-m", "gunicorn", "newsdesk.wsgi:application",
                 "--bind", f"{options['host']}:{options['port']}",
                 "--workers", str(options["workers"]), "--access-logfile", "-",
