@@ -213,3 +213,30 @@ def test_server_error_page_is_in_the_site_design(
     assert texts(doc, "//h1") == ["Something went wrong on our side"]
     assert texts(doc, "//a[@class='brand']") == ["Newsdesk Demo"]
     assert "the database went away" not in response.content.decode()
+
+
+def test_a_fetched_publisher_image_is_served_resized_with_a_srcset(
+    client: Client, settings: object, tmp_path: object
+) -> None:
+    import io
+
+    from PIL import Image
+
+    from newsdesk.articles.images import lead_image_store
+
+    settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
+    story = published_article(title="Ferry crews return", paragraphs=PARAGRAPHS,
+                              image_url="https://aegeanpost.example/port.jpg")
+    buffer = io.BytesIO()
+    Image.new("RGB", (1600, 900), (20, 90, 140)).save(buffer, "JPEG")
+    lead_image_store(image_url=story.image_url, content=buffer.getvalue())
+
+    doc = page(client, story.get_absolute_url())
+
+    [lead] = doc.xpath("//figure[@class='lead']/img")
+    widths = [candidate.split()[1] for candidate in lead.get("srcset").split(", ")]
+    assert widths == ["480w", "800w", "1200w"]
+    assert lead.get("src").startswith("/media/leads/")
+    served = client.get(lead.get("src"))
+    assert served.status_code == 200
+    assert Image.open(io.BytesIO(b"".join(served.streaming_content))).size[0] == 800

@@ -18,6 +18,7 @@ from django.template import loader
 from django.templatetags.static import static
 from django.utils.safestring import SafeString, mark_safe
 
+from newsdesk.articles.images import lead_image, region_image
 from newsdesk.articles.editions import (
     Block,
     body_blocks,
@@ -54,6 +55,7 @@ class Picture:
     alt: str
     width: int | None = None  # None when the publisher's image size is unknown
     height: int | None = None
+    srcset: str = ""  # resized copies on this site, when there are any
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,18 @@ class Teaser:
 
 
 def _picture(article: Article) -> Picture | None:
+    """The lead image: resized copies on this site when they exist, else the original."""
     if article.image_source == ImageSource.SITE:
         region = article.primary_region or "world"
+        copies = region_image(region)
+        if copies is not None:
+            return Picture(copies.src, "", copies.width, copies.height, copies.srcset)
         return Picture(static(f"newsdesk/regions/{region}.png"), "", *SITE_IMAGE_SIZE)
     if article.image_source == ImageSource.PUBLISHER and article.image_url:
+        copies = lead_image(article.image_url)
+        if copies is not None:
+            return Picture(copies.src, article.image_alt, copies.width, copies.height,
+                           copies.srcset)
         return Picture(article.image_url, article.image_alt)
     return None
 
