@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import lxml.html
 import pytest
+from tests.ingest.test_extract import PAGES, SERVED, body_texts
 
 from newsdesk.ingest.clean import (
     ALLOWED_ATTRIBUTES,
@@ -26,7 +27,6 @@ from newsdesk.ingest.clean import (
 )
 from newsdesk.ingest.extract import extract_article
 from newsdesk.ingest.types import ExtractedArticle, PullQuote
-from tests.ingest.test_extract import PAGES, SERVED, body_texts
 
 BASE = "https://www.harbourgazette.example/2025/06/04/night-ferry/"
 

@@ -1,4 +1,4 @@
-"""An article as readers get it: body blocks with pull quotes in place, and the plain-text edition."""
+"""An article as readers get it: body blocks with pull quotes in place, plain text."""
 
 from __future__ import annotations
 
@@ -57,23 +57,30 @@ def photo_credit(article: Article) -> str:
 
 
 def source_credit(article: Article) -> str:
-    """"RSS (www.example.org)": how the seed names where an article came from."""
+    """ "RSS (www.example.org)": how the seed names where an article came from."""
     credit = article.source.credit if article.source else "RSS"
     return f"{credit} ({article.original_domain})"
 
 
 def site_facts() -> dict[str, str]:
-    return {"name": settings.SITE_NAME, "domain": settings.SITE_DOMAIN, "base_url": settings.BASE_URL}
+    return {
+        "name": settings.SITE_NAME,
+        "domain": settings.SITE_DOMAIN,
+        "base_url": settings.BASE_URL,
+    }
 
 
 def plain_text_edition(article: Article) -> str:
     """The article as plain text, laid out as the site's pages are (see articles/edition.txt)."""
-    text = render_to_string("articles/edition.txt", {
-        "article": article,
-        "blocks": body_blocks(article),
-        "photo_credit": photo_credit(article),
-        "source_credit": source_credit(article),
-        "site": site_facts(),
-    })
+    text = render_to_string(
+        "articles/edition.txt",
+        {
+            "article": article,
+            "blocks": body_blocks(article),
+            "photo_credit": photo_credit(article),
+            "source_credit": source_credit(article),
+            "site": site_facts(),
+        },
+    )
     lines = [line.rstrip() for line in text.splitlines()]
     return "\n".join(lines).strip() + "\n"

@@ -35,21 +35,32 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 
 
 class Article(models.Model):
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="articles",
-                               null=True, blank=True)
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="articles", null=True, blank=True
+    )
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.ARTICLE)
     guid = models.CharField(max_length=1000)
-    original_url = models.URLField(max_length=2000, blank=True,
-                                   help_text="The page's canonical URL, tracking parameters removed.")
-    feed_link = models.URLField(max_length=2000, blank=True, help_text="The link as the feed gave it.")
+    original_url = models.URLField(
+        max_length=2000,
+        blank=True,
+        help_text="The page's canonical URL, tracking parameters removed.",
+    )
+    feed_link = models.URLField(
+        max_length=2000, blank=True, help_text="The link as the feed gave it."
+    )
     slug = models.SlugField(max_length=120, unique=True)
 
     title = models.CharField(max_length=500)
     author = models.CharField(max_length=300, blank=True)
-    published_at = models.DateTimeField(null=True, blank=True, help_text="When the publisher published it.")
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the publisher published it."
+    )
     body_html = models.TextField(help_text="Sanitised HTML.")
-    pull_quotes = models.JSONField(default=list, blank=True,
-                                   help_text='[{"text": ..., "position": index of the block it precedes}]')
+    pull_quotes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='[{"text": ..., "position": index of the block it precedes}]',
+    )
     summary = models.TextField(blank=True)
     language = models.CharField(max_length=20, blank=True)
     reading_minutes = models.PositiveSmallIntegerField(default=1)
@@ -65,10 +76,15 @@ class Article(models.Model):
     primary_region = models.CharField(max_length=40, blank=True)
 
     status = models.CharField(max_length=20, choices=Status, default=Status.REVIEW, db_index=True)
-    fingerprint = models.CharField(max_length=64, db_index=True,
-                                   help_text="Hash of the normalised text, to spot the same story twice.")
-    content_hash = models.CharField(max_length=64, help_text="Hash of what the feed and page gave, "
-                                    "to update an edited item in place.")
+    fingerprint = models.CharField(
+        max_length=64,
+        db_index=True,
+        help_text="Hash of the normalised text, to spot the same story twice.",
+    )
+    content_hash = models.CharField(
+        max_length=64,
+        help_text="Hash of what the feed and page gave, to update an edited item in place.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     site_published_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -78,9 +94,14 @@ class Article(models.Model):
     class Meta:
         ordering = ["-site_published_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["source", "guid"], name="article_unique_guid_per_source"),
-            models.UniqueConstraint(fields=["original_url"], condition=~Q(original_url=""),
-                                    name="article_unique_original_url"),
+            models.UniqueConstraint(
+                fields=["source", "guid"], name="article_unique_guid_per_source"
+            ),
+            models.UniqueConstraint(
+                fields=["original_url"],
+                condition=~Q(original_url=""),
+                name="article_unique_original_url",
+            ),
         ]
         indexes = [models.Index(fields=["status", "-site_published_at"])]
 

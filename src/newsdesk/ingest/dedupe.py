@@ -1,4 +1,4 @@
-"""Identity of an item: guid within a source; canonical URL and a text fingerprint across sources."""
+"""Identity of an item: guid within a source; canonical URL and text fingerprint across them."""
 
 from __future__ import annotations
 
@@ -20,16 +20,24 @@ def _digest(*parts: str) -> str:
 
 def fingerprint(title: str, body_html: str) -> str:
     """Same words in the same order give the same fingerprint, whatever the markup or case."""
-    text = lxml.html.fragment_fromstring(body_html, create_parent="div").text_content() \
-        if body_html.strip() else ""
+    text = (
+        lxml.html.fragment_fromstring(body_html, create_parent="div").text_content()
+        if body_html.strip()
+        else ""
+    )
     words = WORD.findall(f"{title} {text}".casefold())[:FINGERPRINT_WORDS]
     return _digest(" ".join(words))
 
 
 def feed_hash(item: FeedItem) -> str:
     """Changes when the publisher edits the item, not when it re-tags its links."""
-    return _digest(item.title, strip_tracking(item.link), item.summary_html, item.content_html,
-                   item.updated.isoformat() if item.updated else "")
+    return _digest(
+        item.title,
+        strip_tracking(item.link),
+        item.summary_html,
+        item.content_html,
+        item.updated.isoformat() if item.updated else "",
+    )
 
 
 def identify(item: FeedItem, article: ExtractedArticle) -> Identity:

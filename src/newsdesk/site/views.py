@@ -18,7 +18,6 @@ from django.template import loader
 from django.templatetags.static import static
 from django.utils.safestring import SafeString, mark_safe
 
-from newsdesk.articles.images import lead_image, region_image
 from newsdesk.articles.editions import (
     Block,
     body_blocks,
@@ -26,6 +25,7 @@ from newsdesk.articles.editions import (
     plain_text_edition,
     source_credit,
 )
+from newsdesk.articles.images import lead_image, region_image
 from newsdesk.articles.models import Article, ImageSource, PlaceKind, Status
 from newsdesk.articles.selectors import (
     articles_filtered,

@@ -26,21 +26,30 @@ class Source(models.Model):
     name = models.CharField(max_length=200)
     home_url = models.URLField(max_length=2000, blank=True, help_text="The publisher's home page.")
     domain = models.CharField(max_length=253, blank=True, help_text="Shown in the credit line.")
-    credit = models.CharField(max_length=200, default="RSS", help_text="How the source is named in "
-                              "“Source of original article: CREDIT (domain)”.")
+    credit = models.CharField(
+        max_length=200,
+        default="RSS",
+        help_text="How the source is named in “Source of original article: CREDIT (domain)”.",
+    )
     image_policy = models.CharField(max_length=10, choices=ImagePolicy, default=ImagePolicy.SOURCE)
     publish = models.CharField(max_length=10, choices=PublishPolicy, default=PublishPolicy.REVIEW)
     content = models.CharField(max_length=10, choices=ContentPolicy, default=ContentPolicy.FULL)
     default_regions = models.JSONField(default=list, blank=True)
     default_countries = models.JSONField(default=list, blank=True)
     extraction_rule = models.JSONField(
-        default=dict, blank=True,
-        help_text='CSS selectors that override the generic extractor: {"body": "...", "remove": [...]}.')
+        default=dict,
+        blank=True,
+        help_text="CSS selectors that override the generic extractor: "
+        '{"body": "...", "remove": [...]}.',
+    )
     include_keywords = models.TextField(
-        blank=True, help_text="Keep only items whose title or text has one of these words or "
-        "phrases (comma-separated; whole words, any case). Empty keeps everything.")
+        blank=True,
+        help_text="Keep only items whose title or text has one of these words or "
+        "phrases (comma-separated; whole words, any case). Empty keeps everything.",
+    )
     exclude_keywords = models.TextField(
-        blank=True, help_text="Drop items whose title or text has any of these words or phrases.")
+        blank=True, help_text="Drop items whose title or text has any of these words or phrases."
+    )
     poll_minutes = models.PositiveIntegerField(default=30)
     active = models.BooleanField(default=True)
 

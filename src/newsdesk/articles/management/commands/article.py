@@ -17,14 +17,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("list", help="One line per article: id, status, original URL, title.")
-        for name, text in (("text", "The plain-text edition."), ("url", "The public URL on this site.")):
+        for name, text in (
+            ("text", "The plain-text edition."),
+            ("url", "The public URL on this site."),
+        ):
             one = sub.add_parser(name, help=text)
             one.add_argument("ref", help="The article's id, slug or original URL.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "list":
-            for article in Article.objects.order_by("id").only("id", "status", "original_url", "title"):
-                self.stdout.write(f"{article.id}\t{article.status}\t{article.original_url}\t{article.title}")
+            for article in Article.objects.order_by("id").only(
+                "id", "status", "original_url", "title"
+            ):
+                self.stdout.write(
+                    f"{article.id}\t{article.status}\t{article.original_url}\t{article.title}"
+                )
             return
         article = article_find(options["ref"])
         if article is None:

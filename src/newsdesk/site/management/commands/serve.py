@@ -18,17 +18,30 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("NEWSDESK_WORKERS", "2")))
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("NEWSDESK_WORKERS", "2"))
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
         pagecache_clear()  # cached pages may carry the previous release's templates
-        argv = [sys.executable, "-m", "gunicorn", "newsdesk.wsgi:application",
-                "--bind", f"{options['host']}:{options['port']}",
-                "--workers", str(options["workers"]), "--access-logfile", "-",
-                "--timeout", "60",
-                # gunicorn's control socket would otherwise go to the user's home directory.
-                "--control-socket", str(settings.HOME / f"gunicorn-{options['port']}.ctl")]
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "newsdesk.wsgi:application",
+            "--bind",
+            f"{options['host']}:{options['port']}",
+            "--workers",
+            str(options["workers"]),
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "60",
+            # gunicorn's control socket would otherwise go to the user's home directory.
+            "--control-socket",
+            str(settings.HOME / f"gunicorn-{options['port']}.ctl"),
+        ]
         self.stdout.write(f"Serving on http://{options['host']}:{options['port']}/")
         self.stdout.flush()
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with the server

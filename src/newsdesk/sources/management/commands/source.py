@@ -20,23 +20,35 @@ class Command(BaseCommand):
         add.add_argument("--image-policy", choices=ImagePolicy.values, default=ImagePolicy.SOURCE)
         add.add_argument("--publish", choices=PublishPolicy.values, default=PublishPolicy.REVIEW)
         add.add_argument("--content", choices=ContentPolicy.values, default=ContentPolicy.FULL)
-        add.add_argument("--credit", default="RSS", help='Shown as "Source of original article: CREDIT (domain)".')
+        add.add_argument(
+            "--credit",
+            default="RSS",
+            help='Shown as "Source of original article: CREDIT (domain)".',
+        )
         add.add_argument("--poll-minutes", type=int, default=None)
         sub.add_parser("list", help="One line per source with its health.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "add":
             try:
-                source = source_add(url=options["url"], name=options["name"],
-                                    image_policy=options["image_policy"], publish=options["publish"],
-                                    content=options["content"], credit=options["credit"],
-                                    poll_minutes=options["poll_minutes"])
+                source = source_add(
+                    url=options["url"],
+                    name=options["name"],
+                    image_policy=options["image_policy"],
+                    publish=options["publish"],
+                    content=options["content"],
+                    credit=options["credit"],
+                    poll_minutes=options["poll_minutes"],
+                )
             except SourceAddError as exc:
                 raise CommandError(str(exc)) from exc
             self.stdout.write(f"Added source {source.id}: {source.name} <{source.feed_url}>")
             return
         for source in Source.objects.all():
-            health = "ok" if not source.consecutive_failures else (
-                f"failing x{source.consecutive_failures}: {source.last_error}")
+            health = (
+                "ok"
+                if not source.consecutive_failures
+                else (f"failing x{source.consecutive_failures}: {source.last_error}")
+            )
             state = "active" if source.active else "paused"
             self.stdout.write(f"{source.id}\t{state}\t{source.name}\t{source.feed_url}\t{health}")
