@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint lock bench-ingest bench-serve bench-extract bench-newsletter clean
+.PHONY: install run test test-fast lint lock bench-ingest bench-serve bench-extract bench-newsletter bench-scale clean
 
 install: $(STAMP)
 
@@ -53,3 +53,7 @@ bench-extract: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache node_modules
+
+# Celery workers on PostgreSQL and Redis: 2,000 local feeds with 1, 2 and 4 worker processes.
+bench-scale: install
+	$(BIN)/python bench/scale.py

@@ -3,8 +3,11 @@
 1. The embedded default: SQLite, jobs in-process (always).
 2. The same suite on PostgreSQL, when a server answers at NEWSDESK_TEST_POSTGRES
    (default postgres://postgres@127.0.0.1:5432/newsdesk).
+3. The scale tests (tests/scale/: Celery workers, per-host politeness across processes), which
+   need Redis at NEWSDESK_TEST_REDIS (default redis://127.0.0.1:6379/15) and, for the workers,
+   the PostgreSQL suite.
 Browser tests need Debian's chromium (/usr/bin/chromium); without it they are skipped with a reason.
-Under CI (CI=true) a missing PostgreSQL or chromium fails the run instead of skipping.
+Under CI (CI=true) a missing PostgreSQL, Redis or chromium fails the run instead of skipping.
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ import sys
 import tempfile
 
 import psycopg
+import redis
 
-POSTGRES_URL = os.environ.get("NEWSDESK_TEST_POSTGRES",
-                              "postgres://postgres@127.0.0.1:5432/newsdesk")
+POSTGRES_URL = os.environ.get(
+    "NEWSDESK_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/newsdesk"
+)
+REDIS_URL = os.environ.get("NEWSDESK_TEST_REDIS", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
@@ -30,6 +36,15 @@ def postgres_reason() -> str:
             conn.execute("SELECT 1")
     except psycopg.Error as exc:
         return f"PostgreSQL at {admin_url} did not answer ({str(exc).strip().splitlines()[0]})"
+    return ""
+
+
+def redis_reason() -> str:
+    """'' when Redis answers, else why not."""
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        return f"Redis at {REDIS_URL} did not answer ({exc})"
     return ""
 
 
@@ -47,22 +62,32 @@ def main() -> int:
     failures = 0
     if not shutil.which("chromium") and not os.path.exists("/usr/bin/chromium"):
         if IN_CI:
-            print("chromium is missing: install it with `apt-get install chromium`.", file=sys.stderr)
+            print(
+                "chromium is missing: install it with `apt-get install chromium`.", file=sys.stderr
+            )
             return 1
         skipped.append("browser tests: no chromium (install Debian's `chromium` package)")
 
-    ran = 1
-    failures += run("embedded default: SQLite", {}, args) != 0
-
-    reason = postgres_reason()
-    if reason:
+    redis_missing = redis_reason()
+    if redis_missing:
         if IN_CI:
-            print(f"FAIL: {reason}", file=sys.stderr)
+            print(f"FAIL: {redis_missing}", file=sys.stderr)
             return 1
-        skipped.append(f"PostgreSQL suite: {reason}")
+        skipped.append(f"Redis-backed scale tests (tests/scale): {redis_missing}")
+    reason = postgres_reason()
+    if reason and IN_CI:
+        print(f"FAIL: {reason}", file=sys.stderr)
+        return 1
+
+    ran = 1
+    failures += run("embedded default: SQLite", {"NEWSDESK_TEST_REDIS": REDIS_URL}, args) != 0
+
+    if reason:
+        skipped.append(f"PostgreSQL suite, with the Celery worker tests: {reason}")
     else:
         ran += 1
-        failures += run("PostgreSQL", {"DATABASE_URL": POSTGRES_URL}, [*args, "-m", "not browser"]) != 0
+        env = {"DATABASE_URL": POSTGRES_URL, "NEWSDESK_TEST_REDIS": REDIS_URL}
+        failures += run("PostgreSQL", env, [*args, "-m", "not browser"]) != 0
 
     print()
     for line in skipped:

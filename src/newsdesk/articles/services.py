@@ -34,11 +34,14 @@ def article_store(*, source: Source, processed: ProcessedItem) -> StoreOutcome:
     identity = processed.identity
     try:
         with transaction.atomic():
-            existing = (Article.objects.select_for_update()
-                        .filter(source=source, guid=identity.guid).first())
-            if existing is not None:
-                if existing.content_hash == identity.feed_hash:
-                    return StoreOutcome("unchanged", existing.id)
+            # Two columns, not the row: most items are new, and the lock is the same.
+            known = (Article.objects.select_for_update().filter(source=source, guid=identity.guid)
+                     .order_by().values_list("id", "content_hash").first())
+            if known is not None:
+                known_id, known_hash = known
+                if known_hash == identity.feed_hash:
+                    return StoreOutcome("unchanged", known_id)
+                existing = Article.objects.get(id=known_id)
                 shown_on = (pagecache_paths_showing(article=existing)
                             if existing.status == Status.PUBLISHED else set())
                 _fill(existing, source=source, processed=processed)
