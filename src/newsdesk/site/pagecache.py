@@ -208,7 +208,10 @@ def render(path: str) -> HttpResponseBase:
     request = RequestFactory().get(path, HTTP_HOST=base.netloc, secure=base.scheme == "https")
     request.META[_RENDERING] = True
     response = _renderer().get_response(request)
-    response.close()
+    # close() would send request_finished, whose handler closes the database connection in
+    # the middle of the publish that asked for this render; a rendered page holds nothing else.
+    if response.streaming:
+        response.close()
     return response
 
 
