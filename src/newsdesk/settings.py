@@ -229,6 +229,7 @@ CELERY_BEAT_SCHEDULE = {
     "ingest-due-sources": {"task": "newsdesk.sources.ingest_due_batch",
                            "schedule": NEWSDESK_INGEST_EVERY},
     "alert-editors": {"task": "newsdesk.sources.alert_editors", "schedule": 3600.0},
+    "publish-due-press-releases": {"task": "newsdesk.pressroom.publish_due", "schedule": 60.0},
     "send-newsletters": {"task": "newsdesk.newsletter.send", "schedule": 3600.0,
                          "args": (["daily", "weekly"],)},
 }

@@ -11,6 +11,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -346,3 +347,36 @@ def test_adding_a_page_that_advertises_no_feed_says_so(http_server: LocalHTTPSer
     with pytest.raises(SourceAddError, match="advertises no feed"):
         source_add(url=http_server.url("/about"))
     assert not Source.objects.exists()
+
+
+def test_a_publishers_lead_image_is_fetched_and_resized_after_its_article_is_stored(
+    http_server: LocalHTTPServer, settings: Settings, tmp_path: Path,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    import io
+
+    from PIL import Image
+
+    from newsdesk.articles.images import lead_image
+
+    settings.MEDIA_ROOT = tmp_path
+    picture = io.BytesIO()
+    Image.new("RGB", (1400, 800), (200, 120, 40)).save(picture, "JPEG")
+    http_server.routes["/harbour.jpg"] = (200, {"Content-Type": "image/jpeg"}, picture.getvalue())
+    figure = (f'<figure><img src="{http_server.url("/harbour.jpg")}" alt="The harbour">'
+              '<figcaption>The harbour. <span class="credit">Photo: Jo Quay</span></figcaption>'
+              "</figure>")
+    http_server.routes["/story"] = (200, HTML_TYPE, article_page(
+        title="Harbour wall repaired", paragraphs=story(7), body_extra=figure))
+    http_server.routes["/feed.xml"] = (200, RSS_TYPE, rss([Item(
+        title="Harbour wall repaired", link=http_server.url("/story"), guid="hw-1")]))
+    source = source_create(feed_url=http_server.url("/feed.xml"), content=ContentPolicy.FULL)
+
+    with django_capture_on_commit_callbacks(execute=True):  # the image job runs after commit
+        poll(source)
+
+    article = Article.objects.get(source=source)
+    assert article.image_credit == "Jo Quay"
+    copies = lead_image(article.image_url)
+    assert copies is not None and [r.width for r in copies.renditions] == [480, 800, 1200]
+    assert http_server.requests_to("/harbour.jpg")

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from newsdesk.articles.models import Article
 from newsdesk.articles.services import StoreOutcome, article_store
+from newsdesk.articles.tasks import process_lead_image
 from newsdesk.ingest.dedupe import feed_hash
 from newsdesk.ingest.discover import discover_feeds, looks_like_feed
 from newsdesk.ingest.errors import GoneError, HTTPStatusError, IngestError
@@ -232,6 +233,9 @@ def _source_store_poll(source: Source, poll_feed: Callable[[], FeedPoll], *,
         outcome = article_store(source=source, processed=processed)
         report.outcomes.append(outcome)
         setattr(report, outcome.counter, getattr(report, outcome.counter) + 1)
+        if (outcome.counter in {"created", "updated"} and processed.article.image_url
+                and source.image_policy == ImagePolicy.SOURCE):
+            process_lead_image.enqueue(outcome.article_id)
     # Only now, with every item committed, may the conditional-GET state move on.
     source_record_success(source=source, fetched=fetched, feed=poll.feed)
     return report

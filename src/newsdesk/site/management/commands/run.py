@@ -15,8 +15,9 @@ from django.core.management.base import BaseCommand
 
 from newsdesk.demo.publisher import DemoPublisher
 from newsdesk.desk.roles import ADMIN
+from newsdesk.jobs import run_due_in_process
 from newsdesk.sources.models import ImagePolicy, PublishPolicy, Source
-from newsdesk.sources.services import SourceAddError, source_add, sources_ingest_due
+from newsdesk.sources.services import SourceAddError, source_add
 
 DEMO_EDITOR = "editor"
 
@@ -28,7 +29,8 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000, help="The site's port.")
         parser.add_argument("--publisher-port", type=int, default=8701,
                             help="The demo publisher's port (kept fixed so sources stay valid).")
-        parser.add_argument("--poll-seconds", type=int, default=60)
+        parser.add_argument("--tick-seconds", type=float, default=5.0,
+                            help="How often the in-process schedule looks for due jobs.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
@@ -48,10 +50,12 @@ class Command(BaseCommand):
             f"The editorial desk:   {site}/desk/  (user {DEMO_EDITOR!r}, password {password!r})\n"
             f"The demo publishers:  {publisher.home_url}\n"
             f"State is kept in {settings.HOME}. Stop with Ctrl-C.\n"))
+        # The same schedule Celery beat keeps on the scale path, run here between naps.
+        last_run: dict[str, float] = {}
         try:
             while server.poll() is None:
-                time.sleep(options["poll_seconds"])
-                sources_ingest_due()
+                time.sleep(options["tick_seconds"])
+                run_due_in_process(last_run, now=time.monotonic())
         except KeyboardInterrupt:
             pass
         finally:
