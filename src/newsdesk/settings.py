@@ -209,6 +209,12 @@ NEWSDESK_FETCH_USER_AGENT = env(
 NEWSDESK_POLL_MINUTES = int(env("NEWSDESK_POLL_MINUTES", "30"))
 NEWSDESK_LEASE_SECONDS = int(env("NEWSDESK_LEASE_SECONDS", "300"))
 # Politeness, per publisher host and across every worker (Redis-based when Redis is set).
+# Behind a proxy, the header that carries the visitor's address (e.g. X-Forwarded-For);
+# per-address quotas and ad de-duplication read it. Empty: the connection's own address.
+NEWSDESK_CLIENT_IP_HEADER = env("NEWSDESK_CLIENT_IP_HEADER")
+NEWSDESK_PR_DAILY_LIMIT = int(env("NEWSDESK_PR_DAILY_LIMIT", "3"))
+NEWSDESK_ADS_DEDUP_SECONDS = int(env("NEWSDESK_ADS_DEDUP_SECONDS", "1800"))
+NEWSDESK_ADS_CLICK_MAX_AGE = int(env("NEWSDESK_ADS_CLICK_MAX_AGE", str(7 * 24 * 3600)))
 NEWSDESK_HOST_CONCURRENCY = int(env("NEWSDESK_HOST_CONCURRENCY", "2"))
 NEWSDESK_HOST_SPACING = float(env("NEWSDESK_HOST_SPACING", "0.1"))
 

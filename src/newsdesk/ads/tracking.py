@@ -18,6 +18,8 @@ from django.core.cache import cache as shared_cache
 from django.http import HttpRequest
 from django.utils import timezone
 
+from newsdesk.site.visitors import client_ip
+
 PREFETCH_HEADERS = ("HTTP_SEC_PURPOSE", "HTTP_PURPOSE", "HTTP_X_PURPOSE", "HTTP_X_MOZ")
 
 
@@ -51,19 +53,9 @@ def _daily_salt(day: datetime.date) -> str:
     return str(shared_cache.get(key))
 
 
-def client_address(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or the header a trusted proxy sets (NEWSDESK_ADS_CLIENT_IP_HEADER)."""
-    header = getattr(settings, "NEWSDESK_ADS_CLIENT_IP_HEADER", "")
-    if header:
-        forwarded = request.META.get(header, "").split(",")[0].strip()
-        if forwarded:
-            return forwarded
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def visitor_key(request: HttpRequest) -> str:
     day = timezone.localdate()
-    material = "|".join([_daily_salt(day), client_address(request),
+    material = "|".join([_daily_salt(day), client_ip(request),
                          request.META.get("HTTP_USER_AGENT", "")])
     return hashlib.sha256(material.encode()).hexdigest()[:32]
 

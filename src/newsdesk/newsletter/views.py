@@ -34,6 +34,7 @@ from newsdesk.newsletter.tokens import (
     manage_token,
     manage_token_check,
 )
+from newsdesk.site.visitors import client_ip
 
 MAX_INBOUND_BYTES = 2 * 1024 * 1024
 SENT = ("If the address can receive our newsletter, a message is on its way to it now. "
@@ -42,7 +43,7 @@ SENT = ("If the address can receive our newsletter, a message is on its way to i
 
 
 def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request) or None
 
 
 def _message(request: HttpRequest, heading: str, text: str, status: int = 200) -> HttpResponse:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.http import HttpRequest
 from django.utils import timezone
 
 CHALLENGE_SALT = "newsdesk.pressroom.challenge"
@@ -53,13 +52,6 @@ def challenge_use(token: str) -> bool:
 
 def _used_key(value: dict[str, object]) -> str:
     return f"pressroom:challenge:{value.get('n')}"
-
-
-def client_ip(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or the header a trusted proxy sets (NEWSDESK_PR_CLIENT_IP_HEADER)."""
-    header = getattr(settings, "NEWSDESK_PR_CLIENT_IP_HEADER", "") or "REMOTE_ADDR"
-    value = request.META.get(header, "") or request.META.get("REMOTE_ADDR", "")
-    return str(value).split(",")[0].strip()
 
 
 def daily_limit() -> int:

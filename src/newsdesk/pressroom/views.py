@@ -15,6 +15,7 @@ from newsdesk.pressroom.forms import MAX_IMAGES, SubmissionForm
 from newsdesk.pressroom.models import UPLOAD_FOLDER, State
 from newsdesk.pressroom.selectors import release_file_visible, release_get
 from newsdesk.pressroom.services import release_confirm, release_submit
+from newsdesk.site.visitors import client_ip
 
 HONEYPOT = "website"
 MAX_REQUEST_BYTES = (MAX_IMAGES + 1) * 10 * 1024 * 1024 + 1024 * 1024
@@ -33,7 +34,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         return _received(request)  # a robot sees exactly what a person sees
     form = SubmissionForm(request.POST, request.FILES)
     if form.is_valid():
-        ip, address = spam.client_ip(request), form.cleaned_data["contact_email"]
+        ip, address = client_ip(request), form.cleaned_data["contact_email"]
         if not spam.quota_left(kind="address", key=address):
             form.add_error("contact_email", f"This address has sent {spam.daily_limit()} "
                            "releases today; please try again tomorrow.")
