@@ -1,8 +1,11 @@
-"""Serve the generated feeds on 127.0.0.1 with ETag, Last-Modified, gzip and 304s.
+"""Serve the generated feeds on loopback with ETag, Last-Modified, gzip and 304s.
 
 Run as a subprocess, so that serving never competes with the measured client for its GIL:
-`feedserver.py [COUNT]` prints one line, `READY <port> <feeds> <entries>`, then serves until its stdin closes.
-GET /_stats answers the status counts since the last /_stats?reset=1, as JSON.
+`feedserver.py [COUNT [HOSTS [LATENCY_MS]]]` listens on HOSTS loopback addresses, 127.0.1.1, 127.0.1.2 ...
+(by default one a feed: real feeds come from many publishers, and Newsdesk spaces its requests
+to any one host), each serving every feed; it prints `READY <feeds> <entries>` and one base URL
+a host, then serves until its stdin closes. LATENCY_MS delays every feed answer, as the
+distance to a real publisher does (loopback answers in well under a millisecond). GET /_stats answers the status counts, all hosts together, since the last call.
 """
 
 from __future__ import annotations
@@ -10,8 +13,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import selectors
+import socket
 import sys
 import threading
+import time
 import urllib.request
 from collections import Counter
 from email.utils import format_datetime, parsedate_to_datetime
@@ -32,11 +38,11 @@ class FeedServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
 
-    def __init__(self, feeds: list[Feed]) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.entries = {feed.path: _Entry(feed) for feed in feeds}
-        self.counts: Counter[int] = Counter()
-        self.lock = threading.Lock()
+    def __init__(self, address: str, entries: dict[str, _Entry], counts: Counter[int],
+                 lock: threading.Lock, latency: float = 0.0) -> None:
+        super().__init__((address, 0), _Handler)
+        self.entries, self.counts, self.lock = entries, counts, lock
+        self.latency = latency  # seconds each feed answer waits, as a distant server would
 
     def count(self, status: int) -> None:
         with self.lock:
@@ -46,6 +52,12 @@ class FeedServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real servers
     server: FeedServer
+
+    def setup(self) -> None:
+        super().setup()
+        # As nginx's tcp_nodelay: else the body waits for the client's delayed ACK of the
+        # headers, 40 ms a response on a kept-alive connection.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass
@@ -58,6 +70,8 @@ class _Handler(BaseHTTPRequestHandler):
                     self.server.counts.clear()
             self._send(200, {"Content-Type": "application/json"}, body)
             return
+        if self.server.latency:
+            time.sleep(self.server.latency)
         entry = self.server.entries.get(self.path.split("?")[0])
         if entry is None:
             self.server.count(404)
@@ -107,14 +121,37 @@ def status_counts(base_url: str) -> dict[str, int]:
         return dict(json.load(response))
 
 
+def loopback_address(number: int) -> str:
+    """127.0.1.1, 127.0.1.2 ... 127.0.1.250, 127.0.2.1 ...: all loopback on Linux."""
+    return f"127.0.{1 + number // 250}.{1 + number % 250}"
+
+
+def _accept_forever(servers: list[FeedServer]) -> None:
+    """One thread watches every listening socket; each connection then gets its own thread."""
+    with selectors.DefaultSelector() as selector:
+        for server in servers:
+            selector.register(server, selectors.EVENT_READ, server)
+        while True:
+            for key, _ in selector.select():
+                key.data.handle_request()
+
+
 def main() -> None:
-    feeds = generate(int(sys.argv[1]) if len(sys.argv) > 1 else FEED_COUNT)
-    server = FeedServer(feeds)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    entries = sum(feed.item_count for feed in feeds)
-    print(f"READY {server.server_address[1]} {len(feeds)} {entries}", flush=True)
-    sys.stdin.read()  # the parent closes our stdin to stop us
-    server.shutdown()
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else FEED_COUNT
+    hosts = int(sys.argv[2]) if len(sys.argv) > 2 else count
+    latency = float(sys.argv[3]) / 1000 if len(sys.argv) > 3 else 0.0
+    feeds = generate(count)
+    entries = {feed.path: _Entry(feed) for feed in feeds}
+    counts: Counter[int] = Counter()
+    lock = threading.Lock()
+    servers = [FeedServer(loopback_address(n), entries, counts, lock, latency)
+               for n in range(hosts)]
+    threading.Thread(target=_accept_forever, args=(servers,), daemon=True).start()
+    print(f"READY {len(feeds)} {sum(feed.item_count for feed in feeds)}", flush=True)
+    for server in servers:
+        address, port = server.server_address[:2]
+        print(f"http://{address}:{port}", flush=True)
+    sys.stdin.read()  # the parent closes our stdin to stop us; the threads are daemons
 
 
 if __name__ == "__main__":

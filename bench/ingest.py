@@ -1,11 +1,13 @@
 """`make bench-ingest`: Newsdesk's feed update against the `reader` library's, same feeds.
 
-500 generated feeds (half RSS 2.0, half Atom, about 35 items each) are served on 127.0.0.1 by
-a subprocess with ETag, Last-Modified, gzip and 304s. Each run gives each engine a fresh
+500 generated feeds (half RSS 2.0, half Atom, about 35 items each) are served by a subprocess
+with ETag, Last-Modified, gzip and 304s, each feed on its own loopback address (127.0.x.y), as
+500 publishers would be. Each run gives each engine a fresh
 SQLite database, times a cold update of every feed, then a warm one in which every feed
 answers 304. Each engine runs in its own process, one after the other. Medians of --runs.
 
-    bench/ingest.py [--runs 3] [--feeds 500] [--only newsdesk|reader] [--profile DIR]
+    bench/ingest.py [--runs 3] [--feeds 500] [--hosts 500] [--latency MS]
+                    [--only newsdesk|reader] [--profile DIR]
 
 --profile runs Newsdesk once under cProfile (slower: read it for shares, not speed) and
 prints the top functions by cumulative time for the cold and the warm phase.
@@ -35,9 +37,9 @@ PYTHON = sys.executable
 class FeedServer:
     """The feed server subprocess; it stops when its stdin closes."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, hosts: int, latency_ms: float) -> None:
         self.process = subprocess.Popen(
-            [PYTHON, str(BENCH / "feedserver.py"), str(count)],
+            [PYTHON, str(BENCH / "feedserver.py"), str(count), str(hosts), str(latency_ms)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=BENCH,
         )
         assert self.process.stdout is not None
@@ -45,8 +47,13 @@ class FeedServer:
         if not ready or ready[0] != "READY":
             self.stop()
             raise SystemExit("the feed server did not start")
-        self.base_url = f"http://127.0.0.1:{ready[1]}"
-        self.feeds, self.entries = int(ready[2]), int(ready[3])
+        self.feeds, self.entries = int(ready[1]), int(ready[2])
+        self.bases = [self.process.stdout.readline().strip() for _ in range(hosts)]
+        self.stats_url = self.bases[0]
+
+    def feed_urls(self) -> list[str]:
+        """Feed n on host n mod hosts: neighbours in the list come from different hosts."""
+        return [self.bases[n % len(self.bases)] + feed_path(n) for n in range(self.feeds)]
 
     def stop(self) -> None:
         if self.process.stdin:
@@ -67,12 +74,13 @@ def _run_json(command: list[str], env: dict[str, str] | None = None) -> dict[str
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def run_newsdesk(server: FeedServer, paths: Path, home: Path,
+def run_newsdesk(server: FeedServer, urls: Path, home: Path,
                  profile_dir: Path | None = None) -> dict[str, Any]:
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith("NEWSDESK_") and key != "DATABASE_URL"}
     env.update(
         NEWSDESK_HOME=str(home),
-        NEWSDESK_FETCH_ALLOW_PRIVATE="127.0.0.1",
+        NEWSDESK_FETCH_ALLOW_PRIVATE="127.0.0.0/8",
         NEWSDESK_DEBUG="false",  # as deployed: DEBUG would also keep every SQL query in memory
         NEWSDESK_LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="newsdesk.settings",
@@ -82,14 +90,14 @@ def run_newsdesk(server: FeedServer, paths: Path, home: Path,
     if migrated.returncode != 0:
         sys.stderr.write(migrated.stdout + migrated.stderr)
         raise SystemExit("newsdesk migrate failed")
-    command = [PYTHON, str(BENCH / "newsdesk_run.py"), server.base_url, str(paths)]
+    command = [PYTHON, str(BENCH / "newsdesk_run.py"), str(urls), server.stats_url]
     if profile_dir:
         command += ["--profile", str(profile_dir)]
     return _run_json(command, env)
 
 
-def run_reader(server: FeedServer, paths: Path, home: Path) -> dict[str, Any]:
-    command = [PYTHON, str(BENCH / "reader_run.py"), server.base_url, str(paths), str(home)]
+def run_reader(server: FeedServer, urls: Path, home: Path) -> dict[str, Any]:
+    command = [PYTHON, str(BENCH / "reader_run.py"), str(urls), server.stats_url, str(home)]
     return _run_json(command)
 
 
@@ -120,19 +128,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--feeds", type=int, default=FEED_COUNT)
+    parser.add_argument("--hosts", type=int, help="loopback addresses the feeds are spread over "
+                        "(default: one a feed; Newsdesk spaces two requests to a host 0.1 s apart)")
+    parser.add_argument("--latency", type=float, default=0.0, metavar="MS",
+                        help="delay every feed answer, as a distant publisher would (default 0)")
     parser.add_argument("--only", choices=("newsdesk", "reader"))
     parser.add_argument("--profile", type=Path, metavar="DIR")
     args = parser.parse_args()
 
-    server = FeedServer(args.feeds)
+    server = FeedServer(args.feeds, args.hosts or args.feeds, args.latency)
     scratch = Path(tempfile.mkdtemp(prefix="newsdesk-bench-"))
     try:
-        paths = scratch / "paths.txt"
-        paths.write_text("".join(f"{feed_path(n)}\n" for n in range(server.feeds)))
-        print(f"{server.feeds} feeds, {server.entries} entries, served at {server.base_url}")
+        urls = scratch / "urls.txt"
+        urls.write_text("".join(f"{url}\n" for url in server.feed_urls()))
+        print(f"{server.feeds} feeds, {server.entries} entries, served by {len(server.bases)} "
+              f"loopback hosts ({server.bases[0]} ...), {args.latency:g} ms added latency")
         if args.profile:
             args.profile.mkdir(parents=True, exist_ok=True)
-            result = run_newsdesk(server, paths, scratch / "profile", args.profile)
+            result = run_newsdesk(server, urls, scratch / "profile", args.profile)
             for problem in check("newsdesk", result, server):
                 print("WARNING:", problem)
             print_profile(args.profile)
@@ -145,14 +158,15 @@ def main() -> None:
                 home = scratch / f"{engine}-{run}"
                 home.mkdir()
                 runner = run_newsdesk if engine == "newsdesk" else run_reader
-                result = runner(server, paths, home)
+                result = runner(server, urls, home)
                 shutil.rmtree(home)
                 results[engine].append(result)
                 problems += check(engine, result, server)
-                print(f"run {run} {engine:8}: cold {result['cold']['seconds']:7.2f} s, "
-                      f"warm {result['warm']['seconds']:6.3f} s, "
-                      f"entries {result['cold']['entries']} (warm {result['warm']['entries']})",
-                      flush=True)
+                cold, warm = result["cold"], result["warm"]
+                print(f"run {run} {engine:8}: cold {cold['seconds']:6.2f} s "
+                      f"(cpu {cold['cpu']:6.2f} s), warm {warm['seconds']:5.3f} s "
+                      f"(cpu {warm['cpu']:5.3f} s), entries {cold['entries']} "
+                      f"(after warm {warm['entries']})", flush=True)
         report(results, server, problems)
     finally:
         server.stop()

@@ -19,24 +19,25 @@ from urllib.parse import urlsplit
 from feedserver import status_counts
 
 
-def _timed(label: str, run: Callable[[], Any], profile_dir: str | None) -> tuple[float, Any]:
+def _timed(label: str, run: Callable[[], Any],
+           profile_dir: str | None) -> tuple[float, float, Any]:
     profiler = cProfile.Profile() if profile_dir else None
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
     result = run()
     if profiler:
         profiler.disable()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     if profiler and profile_dir:
         profiler.dump_stats(os.path.join(profile_dir, f"newsdesk-{label}.prof"))
-    return elapsed, result
+    return elapsed, cpu, result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("base_url")
-    parser.add_argument("paths", help="file with one feed path per line")
+    parser.add_argument("urls", help="file with one feed URL per line")
+    parser.add_argument("stats_url", help="where the feed server counts its answers")
     parser.add_argument("--profile", metavar="DIR")
     args = parser.parse_args()
 
@@ -50,28 +51,29 @@ def main() -> None:
     from newsdesk.sources.models import ContentPolicy, PublishPolicy, Source
     from newsdesk.sources.services import sources_ingest_due
 
-    with open(args.paths) as lines:
-        urls = [args.base_url + line.strip() for line in lines if line.strip()]
+    with open(args.urls) as lines:
+        urls = [line.strip() for line in lines if line.strip()]
     now = timezone.now()
     Source.objects.bulk_create(
         Source(feed_url=url, name=f"Feed {number}", home_url="", domain=urlsplit(url).hostname,
                content=ContentPolicy.EXCERPT, publish=PublishPolicy.AUTO, next_check_at=now)
         for number, url in enumerate(urls)
     )
-    status_counts(args.base_url)
+    status_counts(args.stats_url)
 
     result: dict[str, Any] = {"feeds": len(urls)}
     for phase in ("cold", "warm"):
-        seconds, reports = _timed(phase, lambda: sources_ingest_due(include_not_due=True),
+        seconds, cpu, reports = _timed(phase, lambda: sources_ingest_due(include_not_due=True),
                                   args.profile)
         result[phase] = {
             "seconds": seconds,
+            "cpu": cpu,
             "polled": len(reports),
             "errors": sorted({r.error for r in reports if r.error})[:3],
             "created": sum(r.created for r in reports),
             "duplicates": sum(r.duplicates for r in reports),
             "entries": Article.objects.count(),
-            "answers": status_counts(args.base_url),
+            "answers": status_counts(args.stats_url),
         }
     print(json.dumps(result))
 

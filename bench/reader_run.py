@@ -19,30 +19,31 @@ from reader import make_reader
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("base_url")
-    parser.add_argument("paths", help="file with one feed path per line")
+    parser.add_argument("urls", help="file with one feed URL per line")
+    parser.add_argument("stats_url", help="where the feed server counts its answers")
     parser.add_argument("home", help="a fresh folder for the database")
     args = parser.parse_args()
 
-    with open(args.paths) as lines:
-        urls = [args.base_url + line.strip() for line in lines if line.strip()]
+    with open(args.urls) as lines:
+        urls = [line.strip() for line in lines if line.strip()]
     reader = make_reader(os.path.join(args.home, "reader.sqlite"))
     for url in urls:
         reader.add_feed(url)
-    status_counts(args.base_url)
+    status_counts(args.stats_url)
 
     result: dict[str, Any] = {"feeds": len(urls)}
     for phase in ("cold", "warm"):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         reader.update_feeds(scheduled=False)  # every feed, as Newsdesk's --all
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         broken = [f.last_exception for f in reader.get_feeds() if f.last_exception]
         result[phase] = {
             "seconds": seconds,
+            "cpu": cpu,
             "polled": len(urls),
             "errors": sorted({str(e.value_str) for e in broken})[:3],
             "entries": reader.get_entry_counts().total,
-            "answers": status_counts(args.base_url),
+            "answers": status_counts(args.stats_url),
         }
     reader.close()
     print(json.dumps(result))
