@@ -161,27 +161,25 @@ def article_approve(*, article: Article, actor: object) -> Article:
 
 def article_reject(*, article: Article, actor: object, reason: str) -> Article:
     """Keep an article off the site; the reason is kept in the audit trail."""
-    from newsdesk.desk.services import audit_record
-
-    with transaction.atomic():
-        article.status = Status.REJECTED
-        article.save(update_fields=["status", "updated_at"])
-        pagecache_refresh_on_commit(article=article)
-        audit_record(actor=actor, action="rejected", target=article,
-                     detail=reason.strip())
-    return article
+    return _article_take_off(article=article, actor=actor, status=Status.REJECTED,
+                             action="rejected", reason=reason)
 
 
 def article_withdraw(*, article: Article, actor: object, reason: str = "") -> Article:
     """Take a published article down: its URL then answers 410 Gone."""
+    return _article_take_off(article=article, actor=actor, status=Status.WITHDRAWN,
+                             action="withdrew", reason=reason)
+
+
+def _article_take_off(*, article: Article, actor: object, status: Status, action: str,
+                      reason: str) -> Article:
     from newsdesk.desk.services import audit_record
 
     with transaction.atomic():
-        article.status = Status.WITHDRAWN
+        article.status = status
         article.save(update_fields=["status", "updated_at"])
         pagecache_refresh_on_commit(article=article)
-        audit_record(actor=actor, action="withdrew", target=article,
-                     detail=reason.strip())
+        audit_record(actor=actor, action=action, target=article, detail=reason.strip())
     return article
 
 
