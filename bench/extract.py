@@ -30,8 +30,8 @@ from scoring import (  # noqa: E402
     META_FIELDS,
     Case,
     Score,
-    body_blocks,
     expected_text,
+    extracted_fields,
     load_set,
     lost_and_extra,
     score_text,
@@ -47,17 +47,7 @@ def newsdesk(case: Case) -> dict[str, Any]:
         article = extract_article(case.html, url=case.served_url)
     except ExtractError:
         return {"body": [], **{name: "" for name in META_FIELDS}, "pull_quotes": []}
-    return {
-        "title": article.title,
-        "url": article.url,
-        "author": article.author,
-        "published": article.published.isoformat() if article.published else None,
-        "image_url": article.image_url,
-        "image_credit": article.image_credit,
-        "image_caption": article.image_caption,
-        "pull_quotes": [[q.text, q.position] for q in article.pull_quotes],
-        "body": body_blocks(article.body_html),
-    }
+    return extracted_fields(article)
 
 
 def trafilatura_text(case: Case) -> str:

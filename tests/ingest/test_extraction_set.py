@@ -35,17 +35,7 @@ CASES = scoring.load_set()
 
 
 def as_expected(article: ExtractedArticle) -> dict[str, object]:
-    return {
-        "title": article.title,
-        "url": article.url,
-        "author": article.author,
-        "published": article.published.isoformat() if article.published else None,
-        "image_url": article.image_url,
-        "image_credit": article.image_credit,
-        "image_caption": article.image_caption,
-        "pull_quotes": [[quote.text, quote.position] for quote in article.pull_quotes],
-        "body": scoring.body_blocks(article.body_html),
-    }
+    return scoring.extracted_fields(article)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)

@@ -82,6 +82,21 @@ def body_blocks(body_html: str) -> list[str]:
     return blocks
 
 
+def extracted_fields(article: Any) -> dict[str, Any]:
+    """An ExtractedArticle in the shape of the set's expected files."""
+    return {
+        "title": article.title,
+        "url": article.url,
+        "author": article.author,
+        "published": article.published.isoformat() if article.published else None,
+        "image_url": article.image_url,
+        "image_credit": article.image_credit,
+        "image_caption": article.image_caption,
+        "pull_quotes": [[quote.text, quote.position] for quote in article.pull_quotes],
+        "body": body_blocks(article.body_html),
+    }
+
+
 def unmarked(block: str) -> str:
     return MARKER.sub("", block)
 
