@@ -1,11 +1,12 @@
 """Serve the generated feeds on loopback with ETag, Last-Modified, gzip and 304s.
 
 Run as a subprocess, so that serving never competes with the measured client for its GIL:
-`feedserver.py [COUNT [HOSTS [LATENCY_MS]]]` listens on HOSTS loopback addresses, 127.0.1.1, 127.0.1.2 ...
-(by default one a feed: real feeds come from many publishers, and Newsdesk spaces its requests
-to any one host), each serving every feed; it prints `READY <feeds> <entries>` and one base URL
-a host, then serves until its stdin closes. LATENCY_MS delays every feed answer, as the
-distance to a real publisher does (loopback answers in well under a millisecond). GET /_stats answers the status counts, all hosts together, since the last call.
+`feedserver.py [COUNT [HOSTS [LATENCY_MS]]]` listens on HOSTS loopback addresses 127.0.1.1,
+127.0.1.2 ... (by default one a feed: real feeds come from many publishers, and Newsdesk spaces
+its requests to any one host), each serving every feed; it prints `READY <feeds> <entries>` and
+one base URL a host, then serves until its stdin closes. LATENCY_MS delays every feed answer,
+as the distance to a real publisher does (loopback answers in well under a millisecond).
+GET /_stats answers the status counts, all hosts together, since the last call.
 """
 
 from __future__ import annotations
@@ -117,7 +118,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 def status_counts(base_url: str) -> dict[str, int]:
     """The server's answers by status since the last call, which resets them."""
-    with urllib.request.urlopen(f"{base_url}/_stats?reset=1", timeout=10) as response:
+    stats = f"{base_url}/_stats?reset=1"
+    with urllib.request.urlopen(stats, timeout=10) as response:  # noqa: S310 - loopback only
         return dict(json.load(response))
 
 

@@ -167,15 +167,16 @@ def source_config(source: Source) -> SourceConfig:
 def source_ingest(*, source: Source, client: httpx.Client | None = None) -> IngestReport:
     """Poll one source and store what is new. Its errors are recorded on it, never raised."""
     options = fetch_options()
-    _source_record_attempt(source)
+    _sources_record_attempt([source])
     ask = _FeedAsk.of(source)
     return _source_store_poll(
         source, lambda: read_feed(ask.fetch(options=options, client=client)),
         options=options, client=client)
 
 
-def _source_record_attempt(source: Source) -> None:
-    Source.objects.filter(id=source.id).update(last_attempt_at=timezone.now())
+def _sources_record_attempt(sources: list[Source]) -> None:
+    Source.objects.filter(id__in=[source.id for source in sources]).update(
+        last_attempt_at=timezone.now())
 
 
 @dataclass(frozen=True)
@@ -290,7 +291,7 @@ def source_record_failure(*, source: Source, error: IngestError) -> None:
         Source.objects.filter(id=source.id).update(**changes)
 
 
-FEED_THREADS = 8  # feeds fetched and parsed at once while the calling thread stores
+FEED_THREADS = 16  # feeds fetched and parsed at once while the calling thread stores
 FEEDS_AHEAD = 2 * FEED_THREADS  # polled feeds waiting to be stored, at most
 
 
@@ -316,19 +317,20 @@ class _FeedPoller:
         """Each source with its poll, in the given order; the attempt is recorded on submitting."""
         waiting, ahead = deque(sources), deque[tuple[Source, Future[FeedPoll]]]()
         while waiting or ahead:
-            while waiting and len(ahead) < FEEDS_AHEAD:
-                source = waiting.popleft()
-                ahead.append((source, self._submit(source)))
+            if waiting and len(ahead) <= FEEDS_AHEAD // 2:  # refilled by halves: one UPDATE each
+                room = FEEDS_AHEAD - len(ahead)
+                batch = [waiting.popleft() for _ in range(min(room, len(waiting)))]
+                ahead.extend(zip(batch, self._submit(batch), strict=True))
             yield ahead.popleft()
 
-    def _submit(self, source: Source) -> Future[FeedPoll]:
+    def _submit(self, sources: list[Source]) -> list[Future[FeedPoll]]:
         try:
-            _source_record_attempt(source)
-        except Exception as exc:  # handed to the storing loop, which records it on the source
+            _sources_record_attempt(sources)
+        except Exception as exc:  # handed to the storing loop, which records it on each source
             failed: Future[FeedPoll] = Future()
             failed.set_exception(exc)
-            return failed
-        return self._pool.submit(self._poll, _FeedAsk.of(source))
+            return [failed] * len(sources)
+        return [self._pool.submit(self._poll, _FeedAsk.of(source)) for source in sources]
 
     def _poll(self, ask: _FeedAsk) -> FeedPoll:
         fetched = ask.fetch(options=self._options, client=self._client)
