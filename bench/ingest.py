@@ -122,12 +122,11 @@ def check(engine: str, result: dict[str, Any], server: FeedServer) -> list[str]:
 
 def print_profile(profile_dir: Path, top: int = 15) -> None:
     for phase in ("cold", "warm"):
-        for part, suffix in (("main thread, wall time", ""),
-                             ("polling threads together, CPU time", "-pool")):
+        for part, suffix in (("main thread", ""), ("polling threads together", "-pool")):
             path = profile_dir / f"newsdesk-{phase}{suffix}.prof"
             if not path.exists():
                 continue
-            print(f"\n--- Newsdesk {phase} update, {part}: top {top} by cumulative time ---")
+            print(f"\n--- Newsdesk {phase} update, {part}: top {top} by cumulative CPU time ---")
             stats = pstats.Stats(str(path), stream=sys.stdout)
             stats.strip_dirs().sort_stats("cumulative").print_stats(top)
 

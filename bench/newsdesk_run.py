@@ -2,8 +2,8 @@
 
 The parent has made NEWSDESK_HOME a fresh folder and run `newsdesk migrate` in it. Adding the
 sources is not timed. Prints one JSON line with the timings, counts and the server's answers.
-With --profile DIR, each phase also runs under cProfile and the stats go to DIR: the main
-thread in wall time, the ingest's polling threads (merged) in CPU time.
+With --profile DIR, each phase also runs under cProfile (CPU time) and the stats go to DIR: the
+main thread's, and the ingest's polling threads' merged.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ class _PoolProfiles:
 
         def profiled(function: Callable[..., Any]) -> Callable[..., Any]:
             def run(*args: Any, **kwargs: Any) -> Any:
-                # CPU time: a thread's wall time is mostly waiting, for the GIL or the host
                 profiler = profilers.setdefault(threading.get_ident(),
                                                 cProfile.Profile(time.thread_time))
                 profiler.enable()
@@ -66,8 +65,10 @@ class _PoolProfiles:
 def _timed(label: str, run: Callable[[], Any],
            profile_dir: str | None) -> tuple[float, float, Any]:
     """Wall and CPU seconds of run(); with profile_dir, the main thread's profile and the pool
-    threads' (merged) go to newsdesk-LABEL.prof and newsdesk-LABEL-pool.prof there."""
-    profiler = cProfile.Profile() if profile_dir else None
+    threads' (merged) go to newsdesk-LABEL.prof and newsdesk-LABEL-pool.prof there, in CPU
+    time: in wall time, every C call that lets go of the GIL would carry the wait to get it
+    back."""
+    profiler = cProfile.Profile(time.thread_time) if profile_dir else None
     pool = _PoolProfiles()
     started, cpu = time.perf_counter(), time.process_time()
     if profiler:
