@@ -53,7 +53,7 @@ def run(label: str, extra_env: dict[str, str], args: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="newsdesk-test-") as home:
         env = {**os.environ, "NEWSDESK_HOME": home, **extra_env}
         env.pop("DATABASE_URL", None) if "DATABASE_URL" not in extra_env else None
-        return subprocess.call([sys.executable, "-m", "pytest", *args], env=env)
+        return subprocess.call([sys.executable, "-m", "pytest", *args], env=env)  # noqa: S603
 
 
 def main() -> int:

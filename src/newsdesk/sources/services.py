@@ -57,7 +57,7 @@ class FeedChoice:
 
 
 def source_find_feeds(*, url: str, client: httpx.Client | None = None) -> list[FeedChoice]:
-    """The feeds behind a URL: the URL itself when it is a feed, else the page's advertised feeds."""
+    """The feeds behind a URL: the URL itself if it is a feed, else those its page advertises."""
     options = fetch_options()
     try:
         fetched = fetch(url, options=options, client=client)
