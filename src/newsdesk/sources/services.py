@@ -54,22 +54,29 @@ class SourceAddError(Exception):
 class FeedChoice:
     url: str
     title: str
+    feed: ParsedFeed | None = None  # already read, when the URL was the feed itself
 
 
 def source_find_feeds(*, url: str, client: httpx.Client | None = None) -> list[FeedChoice]:
     """The feeds behind a URL: the URL itself if it is a feed, else those its page advertises."""
-    options = fetch_options()
     try:
-        fetched = fetch(url, options=options, client=client)
+        fetched = fetch(url, options=fetch_options(), client=client)
     except IngestError as exc:
         raise SourceAddError(str(exc)) from exc
     if looks_like_feed(fetched.content, fetched.content_type):
         feed = _parse_or_explain(fetched)
-        return [FeedChoice(url=fetched.url, title=feed.title)]
+        return [FeedChoice(url=fetched.url, title=feed.title, feed=feed)]
     links = discover_feeds(fetched.content, base_url=fetched.url)
     if not links:
         raise SourceAddError(f"{url} is a web page that advertises no feed.")
     return [FeedChoice(url=link.url, title=link.title) for link in links]
+
+
+def _fetch_or_explain(url: str) -> FetchResult:
+    try:
+        return fetch(url, options=fetch_options())
+    except IngestError as exc:
+        raise SourceAddError(str(exc)) from exc
 
 
 def _parse_or_explain(fetched: FetchResult) -> ParsedFeed:
@@ -91,12 +98,11 @@ def source_add(
     poll_minutes: int | None = None,
 ) -> Source:
     """Add the feed at `url` (or the first feed a site page advertises)."""
-    choices = source_find_feeds(url=url)
-    feed_url = choices[0].url
+    choice = source_find_feeds(url=url)[0]
+    feed_url = choice.url
     if Source.objects.filter(feed_url=feed_url).exists():
         raise SourceAddError(f"{feed_url} is already a source.")
-    fetched = fetch(feed_url, options=fetch_options())
-    feed = _parse_or_explain(fetched)
+    feed = choice.feed or _parse_or_explain(_fetch_or_explain(feed_url))
     home = feed.home_url or f"{urlsplit(feed_url).scheme}://{urlsplit(feed_url).netloc}/"
     return Source.objects.create(
         feed_url=feed_url,
