@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from newsdesk.articles.models import Article, ArticlePlace, ImageSource, PlaceKind, Status
-from newsdesk.site.pagecache import pagecache_paths_showing, pagecache_refresh_on_commit
+from newsdesk.site.pagecache import (
+    pagecache_paths_showing,
+    pagecache_refresh_many_on_commit,
+    pagecache_refresh_on_commit,
+)
 
 if TYPE_CHECKING:
     from newsdesk.ingest.pipeline import ProcessedItem
@@ -72,6 +77,94 @@ def article_store(*, source: Source, processed: ProcessedItem) -> StoreOutcome:
         return StoreOutcome("duplicates")
 
 
+def articles_store(*, source: Source, processed: Sequence[ProcessedItem]) -> list[StoreOutcome]:
+    """Write one poll's items, in the caller's transaction: the new stories in one multi-row
+    insert, the rest (edits, repeats, twins within the poll) one by one after it, in order.
+
+    Each item stays all or nothing: when the insert meets a story that another runner stored
+    meanwhile, it is rolled back whole and every item goes through article_store alone. The
+    outcomes come in the order of `processed`.
+    """
+    if not processed:
+        return []
+    guids = {p.identity.guid for p in processed}
+    known = set(Article.objects.filter(source=source, guid__in=guids)
+                .values_list("guid", flat=True))
+    slugs = [_slug_base(p.article.title[:500] or "Untitled") for p in processed]
+    twins = _twins(processed, slugs)
+    outcomes: list[StoreOutcome | None] = [None] * len(processed)
+    new: list[tuple[int, Article]] = []
+    later: list[int] = []  # stored one by one after the insert
+    batch_guids: set[str] = set()
+    batch_story: set[str] = set()  # fingerprints and URLs of the stories being inserted
+    taken = twins.slugs
+    for index, (item, slug) in enumerate(zip(processed, slugs, strict=True)):
+        identity = item.identity
+        story = {identity.fingerprint, identity.url} - {""}
+        if identity.guid in known or identity.guid in batch_guids or story & batch_story:
+            later.append(index)
+            continue
+        twin = twins.story.get(identity.fingerprint) or twins.story.get(identity.url or None)
+        if twin is not None:
+            log.info("source %s item %s duplicates article %s", source.id, identity.guid, twin)
+            outcomes[index] = StoreOutcome("duplicates", twin)
+            continue
+        article = _new_article(source, item, _suffixed_slug(slug, identity.guid)
+                               if slug in taken else slug)
+        taken.add(article.slug)
+        batch_guids.add(identity.guid)
+        batch_story |= story
+        new.append((index, article))
+    try:
+        with transaction.atomic():
+            Article.objects.bulk_create([article for _, article in new])
+            ArticlePlace.objects.bulk_create(
+                place for index, article in new for place in _places(article, processed[index]))
+    except IntegrityError:
+        log.info("source %s: a story was stored meanwhile; storing one by one", source.id)
+        return [article_store(source=source, processed=item) for item in processed]
+    for index, article in new:
+        outcomes[index] = StoreOutcome("created", article.id)
+    pagecache_refresh_many_on_commit(
+        articles=[article for _, article in new if article.status == Status.PUBLISHED])
+    for index in later:
+        outcomes[index] = article_store(source=source, processed=processed[index])
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+@dataclass(frozen=True)
+class _Twins:
+    story: dict[str | None, int]  # fingerprint or original URL -> the article telling the story
+    slugs: set[str]  # the slugs among those asked for that are taken
+
+
+def _twins(processed: Sequence[ProcessedItem], slugs: list[str]) -> _Twins:
+    """What the database already holds of a poll's stories and slugs: one query."""
+    fingerprints = {p.identity.fingerprint for p in processed}
+    urls = {p.identity.url for p in processed} - {""}
+    rows = Article.objects.filter(
+        Q(fingerprint__in=fingerprints) | Q(original_url__in=urls) | Q(slug__in=set(slugs))
+    ).order_by("id").values_list("id", "fingerprint", "original_url", "slug")
+    story: dict[str | None, int] = {}
+    taken: set[str] = set()
+    for id_, fingerprint, url, slug in rows:
+        if fingerprint in fingerprints:
+            story.setdefault(fingerprint, id_)
+        if url in urls:
+            story.setdefault(url, id_)
+        taken.add(slug)
+    return _Twins(story=story, slugs=taken)
+
+
+def _new_article(source: Source, processed: ProcessedItem, slug: str) -> Article:
+    article = Article(source=source, guid=processed.identity.guid, slug=slug)
+    _fill(article, source=source, processed=processed)
+    if source.publish == "auto":
+        article.status = Status.PUBLISHED
+        article.site_published_at = timezone.now()
+    return article
+
+
 def _fill(article: Article, *, source: Source, processed: ProcessedItem) -> None:
     a, e = processed.article, processed.enrichment
     article.original_url = a.url
@@ -102,13 +195,18 @@ def _fill(article: Article, *, source: Source, processed: ProcessedItem) -> None
 
 
 def _file_places(article: Article, processed: ProcessedItem) -> None:
+    rows = _places(article, processed)
+    if rows:
+        ArticlePlace.objects.bulk_create(rows)
+
+
+def _places(article: Article, processed: ProcessedItem) -> list[ArticlePlace]:
     e = processed.enrichment
     rows = [ArticlePlace(article=article, kind=PlaceKind.COUNTRY, code=code, rank=rank)
             for rank, code in enumerate(e.countries)]
     rows += [ArticlePlace(article=article, kind=PlaceKind.REGION, code=code, rank=rank)
              for rank, code in enumerate(e.regions)]
-    if rows:
-        ArticlePlace.objects.bulk_create(rows)
+    return rows
 
 
 def _twin_and_slug(fingerprint: str, url: str, slug: str) -> tuple[int | None, bool]:

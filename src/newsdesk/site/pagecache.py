@@ -29,7 +29,7 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache, partial
 from pathlib import Path
@@ -317,6 +317,19 @@ def pagecache_refresh_on_commit(*, article: Article, previous: Iterable[str] = (
     """pagecache_refresh_article once the current transaction commits (at once outside one)."""
     transaction.on_commit(
         partial(pagecache_refresh_article, article=article, previous=tuple(previous)), robust=True)
+
+
+def pagecache_refresh_many_on_commit(*, articles: Sequence[Article]) -> None:
+    """Newly published articles, once committed: their pages are cached by their first reader,
+    so only the cached pages that list them are rendered again, each once for all of them."""
+    if not articles or _is_empty():
+        return
+
+    def refresh() -> None:
+        showing = set().union(*(pagecache_paths_showing(article=a) for a in articles))
+        _guarded(lambda: _refresh(showing), f"refreshing the lists of {len(articles)} articles")
+
+    transaction.on_commit(refresh, robust=True)
 
 
 def pagecache_remove_article(*, article: Article, previous: Iterable[str] = ()) -> None:

@@ -18,14 +18,20 @@ from django.db.models import Q
 from django.utils import timezone
 
 from newsdesk.articles.models import Article
-from newsdesk.articles.services import StoreOutcome, article_store
+from newsdesk.articles.services import StoreOutcome, articles_store
 from newsdesk.articles.tasks import process_lead_image
 from newsdesk.ingest.dedupe import feed_hash
 from newsdesk.ingest.discover import discover_feeds, looks_like_feed
 from newsdesk.ingest.errors import GoneError, HTTPStatusError, IngestError
 from newsdesk.ingest.fetch import fetch, make_client
 from newsdesk.ingest.parse import parse_feed
-from newsdesk.ingest.pipeline import FeedPoll, SourceConfig, process_item, read_feed
+from newsdesk.ingest.pipeline import (
+    FeedPoll,
+    ProcessedItem,
+    SourceConfig,
+    process_item,
+    read_feed,
+)
 from newsdesk.ingest.rules import article_wanted
 from newsdesk.ingest.site_rules import SiteRule
 from newsdesk.ingest.types import FeedItem, FetchOptions, FetchResult, ParsedFeed
@@ -226,6 +232,7 @@ def _source_store_poll(source: Source, poll_feed: Callable[[], FeedPoll], *,
         with host_turn(url):
             return fetch(url, options=options, client=client)
 
+    wanted: list[ProcessedItem] = []
     for item in poll.feed.items:
         if _is_empty(item):
             report.empty += 1
@@ -234,18 +241,30 @@ def _source_store_poll(source: Source, poll_feed: Callable[[], FeedPoll], *,
             report.unchanged += 1
             continue
         processed = process_item(item, config, fetch_page=fetch_page)
-        if not article_wanted(processed.article.title, processed.article.body_html,
-                              include=source.include_keywords, exclude=source.exclude_keywords):
-            continue
-        outcome = article_store(source=source, processed=processed)
-        report.outcomes.append(outcome)
+        if article_wanted(processed.article.title, processed.article.body_html,
+                          include=source.include_keywords, exclude=source.exclude_keywords):
+            wanted.append(processed)
+        if config.full_text:
+            # Its page took a fetch: stored at once, so that a crash loses only the item in hand.
+            _store_processed(source, wanted, report)
+            wanted = []
+    # Items from the feed alone are stored together, in the transaction that then moves the
+    # conditional-GET state on: that state never runs ahead of the articles it covers.
+    with transaction.atomic():
+        _store_processed(source, wanted, report)
+        source_record_success(source=source, fetched=fetched, feed=poll.feed)
+    return report
+
+
+def _store_processed(source: Source, processed: list[ProcessedItem], report: IngestReport) -> None:
+    with transaction.atomic():
+        outcomes = articles_store(source=source, processed=processed)
+    report.outcomes += outcomes
+    for outcome, item in zip(outcomes, processed, strict=True):
         setattr(report, outcome.counter, getattr(report, outcome.counter) + 1)
-        if (outcome.counter in {"created", "updated"} and processed.article.image_url
+        if (outcome.counter in {"created", "updated"} and item.article.image_url
                 and source.image_policy == ImagePolicy.SOURCE):
             process_lead_image.enqueue(outcome.article_id)
-    # Only now, with every item committed, may the conditional-GET state move on.
-    source_record_success(source=source, fetched=fetched, feed=poll.feed)
-    return report
 
 
 def _is_empty(item: FeedItem) -> bool:
