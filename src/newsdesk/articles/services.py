@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from newsdesk.articles.models import Article, ArticlePlace, ImageSource, PlaceKind, Status
+from newsdesk.bulk import insert_many
 from newsdesk.site.pagecache import (
     pagecache_paths_showing,
     pagecache_refresh_many_on_commit,
@@ -117,9 +118,9 @@ def articles_store(*, source: Source, processed: Sequence[ProcessedItem]) -> lis
         new.append((index, article))
     try:
         with transaction.atomic():
-            Article.objects.bulk_create([article for _, article in new])
-            ArticlePlace.objects.bulk_create(
-                place for index, article in new for place in _places(article, processed[index]))
+            insert_many([article for _, article in new])
+            insert_many([place for index, article in new
+                         for place in _places(article, processed[index])])
     except IntegrityError:
         log.info("source %s: a story was stored meanwhile; storing one by one", source.id)
         return [article_store(source=source, processed=item) for item in processed]

@@ -20,13 +20,20 @@ def _digest(*parts: str) -> str:
 
 def fingerprint(title: str, body_html: str) -> str:
     """Same words in the same order give the same fingerprint, whatever the markup or case."""
-    text = (
-        lxml.html.fragment_fromstring(body_html, create_parent="div").text_content()
-        if body_html.strip()
-        else ""
-    )
+    return text_fingerprint(title, html_text(body_html))
+
+
+def text_fingerprint(title: str, text: str) -> str:
+    """fingerprint() of a body whose text (html_text) is at hand."""
     words = WORD.findall(f"{title} {text}".casefold())[:FINGERPRINT_WORDS]
     return _digest(" ".join(words))
+
+
+def html_text(body_html: str) -> str:
+    """The text of a body as the fingerprint reads it: lxml's, tags dropped without a space."""
+    if not body_html.strip():
+        return ""
+    return str(lxml.html.fragment_fromstring(body_html, create_parent="div").text_content())
 
 
 def feed_hash(item: FeedItem) -> str:
@@ -40,10 +47,12 @@ def feed_hash(item: FeedItem) -> str:
     )
 
 
-def identify(item: FeedItem, article: ExtractedArticle) -> Identity:
+def identify(item: FeedItem, article: ExtractedArticle, *, text: str | None = None) -> Identity:
+    """text: the body's html_text, when the caller has it already."""
     return Identity(
         guid=item.guid or strip_tracking(item.link),
         url=article.url,
-        fingerprint=fingerprint(article.title, article.body_html),
+        fingerprint=text_fingerprint(
+            article.title, html_text(article.body_html) if text is None else text),
         feed_hash=feed_hash(item),
     )

@@ -70,7 +70,9 @@ def _regions(weighted: list[tuple[str, int]], default_regions: tuple[str, ...]) 
 
 
 def _summary(hint: str, text: str, limit: int) -> str:
-    plain = " ".join(_html_text(hint).split()) if hint else ""
+    if "<" in hint or "&" in hint:
+        hint = _html_text(hint)
+    plain = " ".join(hint.split())
     return _shorten(plain or " ".join(text.split()), limit)
 
 

@@ -138,8 +138,11 @@ def extract_article(content: bytes | str, *, url: str, encoding: str | None = No
     )
 
 
-def article_from_feed_item(item: FeedItem, *, reason: str = "") -> ExtractedArticle:
-    """An excerpt built from the feed alone, when the page is not used or could not be read."""
+def article_from_feed_item(item: FeedItem, *, reason: str = "",
+                           summary: str | None = None) -> ExtractedArticle:
+    """An excerpt built from the feed alone, when the page is not used or could not be read.
+
+    summary: the feed summary's text, when the caller has read it already."""
     source_html = item.content_html or item.summary_html
     if source_html and "<" not in source_html:
         source_html = "".join(f"<p>{html.escape(part)}</p>"
@@ -158,7 +161,7 @@ def article_from_feed_item(item: FeedItem, *, reason: str = "") -> ExtractedArti
         author=item.author,
         published=item.published,
         image_url=item.image_url,
-        summary=_feed_summary(item.summary_html),
+        summary=_feed_summary(item.summary_html) if summary is None else summary,
         is_excerpt=True,
         notes=notes,
     )

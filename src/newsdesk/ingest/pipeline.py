@@ -12,10 +12,8 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import lxml.html
-
 from newsdesk.ingest.clean import clean_article, plain_text, strip_tracking
-from newsdesk.ingest.dedupe import identify
+from newsdesk.ingest.dedupe import html_text, identify
 from newsdesk.ingest.enrich import enrich
 from newsdesk.ingest.errors import IngestError
 from newsdesk.ingest.extract import article_from_feed_item, extract_article
@@ -70,34 +68,36 @@ def read_feed(fetched: FetchResult) -> FeedPoll:
 def process_item(item: FeedItem, config: SourceConfig, *, fetch_page: PageFetcher) -> ProcessedItem:
     """One feed item through every stage after parsing."""
     link = strip_tracking(item.link) if item.link else ""
-    extracted, base_url = _extract(item, link, config, fetch_page)
-    extracted = _prefer_feed_facts(extracted, item)
+    feed_summary = plain_text(item.summary_html)
+    extracted, base_url = _extract(item, link, config, fetch_page, feed_summary)
+    extracted = _prefer_feed_facts(extracted, item, feed_summary)
     cleaned = clean_article(extracted, base_url=base_url or config.feed_url)
-    identity = identify(item, cleaned)
-    body_text = _text(cleaned.body_html)
+    body_text = html_text(cleaned.body_html)
+    identity = identify(item, cleaned, text=body_text)
     enrichment = enrich(
         title=cleaned.title,
         text=body_text,
-        summary_hint=cleaned.summary or plain_text(item.summary_html),
+        summary_hint=cleaned.summary or feed_summary,
         default_countries=config.default_countries,
         default_regions=config.default_regions,
     )
     return ProcessedItem(item=item, article=cleaned, identity=identity, enrichment=enrichment)
 
 
-def _extract(item: FeedItem, link: str, config: SourceConfig,
-             fetch_page: PageFetcher) -> tuple[ExtractedArticle, str]:
+def _extract(item: FeedItem, link: str, config: SourceConfig, fetch_page: PageFetcher,
+             feed_summary: str) -> tuple[ExtractedArticle, str]:
     if not config.full_text or not link:
-        return article_from_feed_item(item), link
+        return article_from_feed_item(item, summary=feed_summary), link
     try:
         page = fetch_page(link)
         return extract_article(page.content, url=page.url, encoding=page.encoding,
                                rule=config.rule), page.url
     except IngestError as exc:
-        return article_from_feed_item(item, reason=str(exc)), link
+        return article_from_feed_item(item, reason=str(exc), summary=feed_summary), link
 
 
-def _prefer_feed_facts(article: ExtractedArticle, item: FeedItem) -> ExtractedArticle:
+def _prefer_feed_facts(article: ExtractedArticle, item: FeedItem,
+                       feed_summary: str) -> ExtractedArticle:
     """The feed's title, author and date are the publisher's own words for the item."""
     return dataclasses.replace(
         article,
@@ -106,11 +106,6 @@ def _prefer_feed_facts(article: ExtractedArticle, item: FeedItem) -> ExtractedAr
         author=article.author or item.author,
         published=item.published or article.published or item.updated,
         image_url=article.image_url or item.image_url,
-        summary=plain_text(item.summary_html) or article.summary,
+        summary=feed_summary or article.summary,
     )
 
-
-def _text(body_html: str) -> str:
-    if not body_html.strip():
-        return ""
-    return lxml.html.fragment_fromstring(body_html, create_parent="div").text_content()

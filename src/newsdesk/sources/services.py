@@ -376,10 +376,25 @@ def sources_ingest_due(*, include_not_due: bool = False, source_ids: list[int] |
                                       source_ids=source_ids)
     if on_claimed is not None:
         on_claimed(sources)
-    reports = []
+    reports: list[IngestReport] = []
+    unchanged: list[Source] = []  # answered 304: recorded together, a batch at a time
+
+    def settle_unchanged() -> None:
+        sources_record_not_modified(sources=unchanged, owner=owner)
+        for source in unchanged:
+            reports.append(IngestReport(source_id=source.id, not_modified=True))
+            if callable(on_done):
+                on_done(source, reports[-1])
+        unchanged.clear()
+
     options = fetch_options()
     with make_client(options) as client, _FeedPoller(options=options, client=client) as poller:
         for source, poll in poller.polls(sources):
+            if _plainly_not_modified(poll):
+                unchanged.append(source)
+                if len(unchanged) >= NOT_MODIFIED_BATCH:
+                    settle_unchanged()
+                continue
             try:
                 report = _source_store_poll(source, poll.result, options=options, client=client)
             except Exception as exc:  # an unexpected bug in one source must not stop the rest
@@ -391,7 +406,37 @@ def sources_ingest_due(*, include_not_due: bool = False, source_ids: list[int] |
             reports.append(report)
             if callable(on_done):
                 on_done(source, report)
+        settle_unchanged()
     return reports
+
+
+NOT_MODIFIED_BATCH = 64
+
+
+def _plainly_not_modified(poll: Future[FeedPoll]) -> bool:
+    """A 304 at the feed's own URL: nothing to store, nothing to move."""
+    if poll.exception() is not None:
+        return False
+    fetched = poll.result().fetched
+    return fetched.not_modified and not fetched.permanent_redirect
+
+
+def sources_record_not_modified(*, sources: list[Source], owner: str) -> None:
+    """What source_record_success records of a 304, for many sources at once (one UPDATE a
+    polling interval), and their leases released."""
+    if not sources:
+        return
+    now = timezone.now()
+    by_interval: dict[int, list[int]] = {}
+    for source in sources:
+        by_interval.setdefault(source.poll_minutes, []).append(source.id)
+    with transaction.atomic():
+        for minutes, ids in by_interval.items():
+            Source.objects.filter(id__in=ids).update(
+                last_success_at=now, last_status=304, consecutive_failures=0, last_error="",
+                next_check_at=now + timedelta(minutes=minutes))
+        Source.objects.filter(id__in=[source.id for source in sources],
+                              lease_owner=owner).update(lease_owner="", lease_until=None)
 
 
 def article_extract(*, article_id: int, client: httpx.Client | None = None) -> bool | None:
