@@ -143,8 +143,10 @@ def _twins(processed: Sequence[ProcessedItem], slugs: list[str]) -> _Twins:
     """What the database already holds of a poll's stories and slugs: one query."""
     fingerprints = {p.identity.fingerprint for p in processed}
     urls = {p.identity.url for p in processed} - {""}
+    # `<> ''` repeats the condition of the index on original_url, so that SQLite may use it.
+    same_url = Q(original_url__in=urls) & ~Q(original_url="")
     rows = Article.objects.filter(
-        Q(fingerprint__in=fingerprints) | Q(original_url__in=urls) | Q(slug__in=set(slugs))
+        Q(fingerprint__in=fingerprints) | same_url | Q(slug__in=set(slugs))
     ).order_by("id").values_list("id", "fingerprint", "original_url", "slug")
     story: dict[str | None, int] = {}
     taken: set[str] = set()

@@ -343,7 +343,7 @@ def _guid(given: str, link: str, title: str, published: datetime | None) -> str:
 def _text(detail: Mapping[str, Any] | None) -> str:
     """A title as plain text: markup stripped, entities decoded, whitespace folded."""
     value = (detail or {}).get("value") or ""
-    if value and (detail or {}).get("type") in HTML_TYPES:
+    if ("<" in value or "&" in value) and (detail or {}).get("type") in HTML_TYPES:
         try:
             value = lxml.html.fragment_fromstring(value, create_parent="div").text_content()
         except (ValueError, lxml.etree.ParserError):
