@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from newsdesk.articles.models import Article, ArticlePlace, ImageSource, PlaceKind, Status
-from newsdesk.bulk import insert_many
+from newsdesk.bulk import insert_many, insert_rows
 from newsdesk.site.pagecache import (
     pagecache_paths_showing,
     pagecache_refresh_many_on_commit,
@@ -119,8 +119,10 @@ def articles_store(*, source: Source, processed: Sequence[ProcessedItem]) -> lis
     try:
         with transaction.atomic():
             insert_many([article for _, article in new])
-            insert_many([place for index, article in new
-                         for place in _places(article, processed[index])])
+            insert_rows(ArticlePlace, ("article", "kind", "code", "rank"), [
+                (article.pk, kind, code, rank) for index, article in new
+                for kind, codes in _place_codes(processed[index])
+                for rank, code in enumerate(codes)])
     except IntegrityError:
         log.info("source %s: a story was stored meanwhile; storing one by one", source.id)
         return [article_store(source=source, processed=item) for item in processed]
@@ -204,12 +206,13 @@ def _file_places(article: Article, processed: ProcessedItem) -> None:
 
 
 def _places(article: Article, processed: ProcessedItem) -> list[ArticlePlace]:
+    return [ArticlePlace(article=article, kind=kind, code=code, rank=rank)
+            for kind, codes in _place_codes(processed) for rank, code in enumerate(codes)]
+
+
+def _place_codes(processed: ProcessedItem) -> tuple[tuple[PlaceKind, tuple[str, ...]], ...]:
     e = processed.enrichment
-    rows = [ArticlePlace(article=article, kind=PlaceKind.COUNTRY, code=code, rank=rank)
-            for rank, code in enumerate(e.countries)]
-    rows += [ArticlePlace(article=article, kind=PlaceKind.REGION, code=code, rank=rank)
-             for rank, code in enumerate(e.regions)]
-    return rows
+    return (PlaceKind.COUNTRY, e.countries), (PlaceKind.REGION, e.regions)
 
 
 def _twin_and_slug(fingerprint: str, url: str, slug: str) -> tuple[int | None, bool]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from functools import lru_cache
 from html import escape
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
@@ -41,6 +42,7 @@ LAZY_SOURCES = (("data-src", "src"), ("data-lazy-src", "src"), ("data-original",
                 ("data-srcset", "srcset"), ("data-lazy-srcset", "srcset"))
 
 
+@lru_cache(maxsize=4096)  # an item's link is stripped at several stages
 def strip_tracking(url: str) -> str:
     """The URL without tracking parameters or a fragment; other parameters keep their order."""
     parts = urlsplit(url.strip())
@@ -110,6 +112,8 @@ def absolutise(html: str, *, base_url: str) -> str:
     """Lazy images get their real src; every link and image becomes an absolute URL."""
     if not html.strip():
         return ""
+    if "href" not in html and "src" not in html and "data-original" not in html:
+        return html  # no link, no picture: nothing to change (nh3 tidies the markup next)
     root = lxml.html.fragment_fromstring(html, create_parent="div")
     for img in root.iter("img"):
         for lazy, real in LAZY_SOURCES:
