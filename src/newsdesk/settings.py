@@ -208,6 +208,8 @@ NEWSDESK_FETCH_USER_AGENT = env(
 )
 NEWSDESK_POLL_MINUTES = int(env("NEWSDESK_POLL_MINUTES", "30"))
 NEWSDESK_LEASE_SECONDS = int(env("NEWSDESK_LEASE_SECONDS", "300"))
+# Processes `newsdesk ingest` shares a large run over (each polls whole hosts): one a core.
+NEWSDESK_INGEST_PROCESSES = int(env("NEWSDESK_INGEST_PROCESSES", str(min(4, os.cpu_count() or 1))))
 # Politeness, per publisher host and across every worker (Redis-based when Redis is set).
 # Behind a proxy, the header that carries the visitor's address (e.g. X-Forwarded-For);
 # per-address quotas and ad de-duplication read it. Empty: the connection's own address.

@@ -380,3 +380,56 @@ def test_a_publishers_lead_image_is_fetched_and_resized_after_its_article_is_sto
     copies = lead_image(article.image_url)
     assert copies is not None and [r.width for r in copies.renditions] == [480, 800, 1200]
     assert http_server.requests_to("/harbour.jpg")
+
+
+def test_a_large_run_is_shared_over_processes_by_host_and_stores_every_item_once(
+    tmp_path: Path,
+) -> None:
+    feeds_per_host, items_per_feed = 20, 3
+    servers = [LocalHTTPServer().start(), LocalHTTPServer().start()]
+    try:
+        for host, server in enumerate(servers):
+            for n in range(feeds_per_host):
+                items = [Item(title=f"Host {host} feed {n} notice {i}", guid=f"h{host}-f{n}-{i}",
+                              link=f"https://harbourgazette.example/{host}/{n}/{i}",
+                              description=" ".join(story(host * 1000 + n * 10 + i)))
+                         for i in range(items_per_feed)]
+                server.routes[f"/feed-{n}.xml"] = (200, RSS_TYPE, rss(items))
+        home = tmp_path / "home"
+        env = {name: value for name, value in os.environ.items()
+               if not name.startswith("NEWSDESK_") and name != "DATABASE_URL"}
+        env.update(NEWSDESK_HOME=str(home), NEWSDESK_FETCH_ALLOW_PRIVATE="127.0.0.1",
+                   NEWSDESK_LOG_LEVEL="INFO", NEWSDESK_HOST_CONCURRENCY="1")
+        script = Path(sys.executable).with_name("newsdesk")
+        newsdesk = [str(script)] if script.exists() else [sys.executable, "-m", "newsdesk.cli"]
+
+        def run(*args: str) -> subprocess.CompletedProcess[str]:
+            done = subprocess.run([*newsdesk, *args], env=env, capture_output=True,  # noqa: S603
+                                  text=True, timeout=120, check=False)
+            assert done.returncode == 0, done.stderr
+            return done
+
+        run("migrate", "-v0")
+        urls = [server.url(f"/feed-{n}.xml") for server in servers for n in range(feeds_per_host)]
+        run("shell", "-c", "from django.utils import timezone\n"
+            "from newsdesk.sources.models import Source\n"
+            f"Source.objects.bulk_create(Source(feed_url=url, name=url, content='excerpt', "
+            f"publish='auto', next_check_at=timezone.now()) for url in {urls!r})")
+        done = run("ingest", "--processes", "2")
+
+        assert "40 sources polled: 120 new, 0 updated, 0 failed." in done.stdout
+        assert "over 2 processes" in done.stderr
+        db = sqlite3.connect(home / "db.sqlite3")
+        guids = [row[0] for row in db.execute("SELECT guid FROM articles_article")]
+        still_leased = db.execute(
+            "SELECT count(*) FROM sources_source WHERE lease_owner != ''").fetchone()[0]
+        db.close()
+        assert sorted(guids) == sorted(f"h{h}-f{n}-{i}" for h in range(2)
+                                       for n in range(feeds_per_host)
+                                       for i in range(items_per_feed))
+        assert still_leased == 0  # every lease released
+        for server in servers:  # each host polled by one process: its limit of 1 held
+            assert max(server.max_concurrency.values()) == 1
+    finally:
+        for server in servers:
+            server.stop()

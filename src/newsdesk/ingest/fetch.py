@@ -8,11 +8,13 @@ outcome into a FetchResult or one of the errors in errors.py.
 from __future__ import annotations
 
 import contextlib
+import ssl
 import time
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import cache
 from urllib.parse import urlsplit
 
 import httpcore
@@ -87,7 +89,7 @@ def make_client(options: FetchOptions, *, resolver: Resolver | None = None) -> h
     """A pooled httpx client whose every connection passes the private-address guard."""
     backend = GuardedBackend(Allowance.parse(options.allow_private), resolver or system_resolver)
     pool = httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(),
+        ssl_context=_ssl_context(),
         max_connections=100,
         max_keepalive_connections=20,
         keepalive_expiry=5.0,
@@ -104,6 +106,12 @@ def make_client(options: FetchOptions, *, resolver: Resolver | None = None) -> h
         follow_redirects=False,
         trust_env=False,  # a proxy from the environment would dial on our behalf, unguarded
     )
+
+
+@cache
+def _ssl_context() -> ssl.SSLContext:
+    """Loading the certificate bundle takes tens of milliseconds: once a process."""
+    return httpx.create_ssl_context()
 
 
 def check_url(url: str, *, options: FetchOptions) -> None:

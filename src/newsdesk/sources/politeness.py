@@ -78,6 +78,13 @@ def current_gate() -> Gate:
     return redis_gate(redis_url, limits) if redis_url else local_gate(limits)
 
 
+def politeness_reset() -> None:
+    """Forget this process's gates (a forked child must not share its parent's Redis sockets
+    or wait on turns its parent held)."""
+    local_gate.cache_clear()
+    redis_gate.cache_clear()
+
+
 @lru_cache(maxsize=8)
 def local_gate(limits: HostLimits) -> LocalGate:
     return LocalGate(limits)

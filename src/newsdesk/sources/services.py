@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -36,7 +37,7 @@ from newsdesk.ingest.rules import article_wanted
 from newsdesk.ingest.site_rules import SiteRule
 from newsdesk.ingest.types import FeedItem, FetchOptions, FetchResult, ParsedFeed
 from newsdesk.sources.models import ContentPolicy, ImagePolicy, PublishPolicy, Source
-from newsdesk.sources.politeness import host_turn
+from newsdesk.sources.politeness import host_key, host_turn, politeness_reset
 
 log = logging.getLogger("newsdesk.ingest")
 
@@ -364,18 +365,28 @@ class _FeedPoller:
 
 def sources_ingest_due(*, include_not_due: bool = False, source_ids: list[int] | None = None,
                        on_done: object = None, limit: int = 10_000,
-                       on_claimed: Callable[[list[Source]], None] | None = None
-                       ) -> list[IngestReport]:
+                       on_claimed: Callable[[list[Source]], None] | None = None,
+                       processes: int = 1) -> list[IngestReport]:
     """Claim (at most `limit`) due sources and ingest each; one failing source never stops the
     others. on_claimed sees the claimed sources before any is polled.
 
     Feeds are fetched and parsed by _FeedPoller's threads, a few sources ahead; everything else
-    (pages, the pipeline, every write) runs here, source by source in claim order.
+    (pages, the pipeline, every write) runs here, source by source in claim order. With
+    processes > 1 and enough sources, forked worker processes each do that for a share of
+    them (_ingest_in_processes): the stages run on as many cores.
     """
     owner, sources = source_claim_due(limit=limit, include_not_due=include_not_due,
                                       source_ids=source_ids)
     if on_claimed is not None:
         on_claimed(sources)
+    if processes > 1 and len(sources) >= 2 * SOURCES_PER_CHUNK and _may_fork():
+        return _ingest_in_processes(owner, sources, processes=processes, on_done=on_done)
+    return _ingest_claimed(owner, sources, on_done=on_done)
+
+
+def _ingest_claimed(owner: str, sources: list[Source], *,
+                    on_done: object = None) -> list[IngestReport]:
+    """Poll and store sources this runner holds the lease of, in order; see sources_ingest_due."""
     reports: list[IngestReport] = []
     unchanged: list[Source] = []  # answered 304: recorded together, a batch at a time
 
@@ -408,6 +419,81 @@ def sources_ingest_due(*, include_not_due: bool = False, source_ids: list[int] |
                 on_done(source, report)
         settle_unchanged()
     return reports
+
+
+SOURCES_PER_CHUNK = 16  # sources a worker process takes at a time, at least
+
+
+def _may_fork() -> bool:
+    """Worker processes are forked from this one: not from a daemon (a Celery worker's child),
+    not inside a transaction, and not with an in-memory SQLite database, which a child cannot
+    see."""
+    if multiprocessing.current_process().daemon or connection.in_atomic_block:
+        return False  # a transaction open here would be cut, and its rows unseen by children
+    return connection.vendor != "sqlite" or not connection.is_in_memory_db()
+
+
+def _ingest_in_processes(owner: str, sources: list[Source], *, processes: int,
+                         on_done: object = None) -> list[IngestReport]:
+    """_ingest_claimed on `processes` forked workers, a chunk of sources at a time.
+
+    A chunk holds every claimed source of its hosts, so that no two processes ever fetch from
+    one host at once and the per-host limits of politeness.py hold as in one process. SQLite
+    takes the workers' writes one transaction at a time (each a poll's articles, or a page's).
+    """
+    by_id = {source.id: source for source in sources}
+    # a few chunks a process, so that one slow host holds up little of the run
+    size = max(SOURCES_PER_CHUNK, -(-len(sources) // (4 * processes)))
+    chunks = _chunks_by_host(sources, size=size)
+    workers = min(processes, len(chunks))
+    log.info("ingest: %s sources in %s chunks over %s processes", len(sources), len(chunks),
+             workers)
+    reports: list[IngestReport] = []
+    connections.close_all()  # a forked child must open its own
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context,
+                             initializer=_worker_start) as pool:
+        futures = {pool.submit(_ingest_chunk, owner, [s.id for s in chunk]): chunk
+                   for chunk in chunks}
+        for future in as_completed(futures):
+            try:
+                done = future.result()
+            except Exception as exc:  # the worker died: its sources wait for their lease to end
+                log.exception("an ingest worker process failed")
+                done = [IngestReport(source_id=s.id, error=f"Internal error: {exc}")
+                        for s in futures[future]]
+            for report in done:
+                reports.append(report)
+                if callable(on_done):
+                    on_done(by_id[report.source_id], report)
+    return reports
+
+
+def _chunks_by_host(sources: list[Source], *, size: int) -> list[list[Source]]:
+    by_host: dict[str, list[Source]] = {}
+    for source in sources:
+        by_host.setdefault(host_key(source.feed_url), []).append(source)
+    chunks: list[list[Source]] = [[]]
+    for group in by_host.values():
+        if len(chunks[-1]) >= size:
+            chunks.append([])
+        chunks[-1] += group
+    return [chunk for chunk in chunks if chunk]
+
+
+def _worker_start() -> None:
+    """A forked worker starts with nothing of its parent's connections or host turns."""
+    connections.close_all()
+    politeness_reset()
+
+
+def _ingest_chunk(owner: str, source_ids: list[int]) -> list[IngestReport]:
+    sources = list(Source.objects.filter(id__in=source_ids, lease_owner=owner)
+                   .order_by("next_check_at"))
+    try:
+        return _ingest_claimed(owner, sources)
+    finally:
+        connections.close_all()
 
 
 NOT_MODIFIED_BATCH = 64

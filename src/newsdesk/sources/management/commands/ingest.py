@@ -4,6 +4,7 @@ import sys
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
@@ -18,6 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--source", type=int, action="append", dest="source_ids",
                             help="Only this source id (repeatable); polled even if not due.")
         parser.add_argument("--all", action="store_true", help="Every active source, due or not.")
+        parser.add_argument("--processes", type=int, default=settings.NEWSDESK_INGEST_PROCESSES,
+                            help="Worker processes for a large run, each polling whole hosts "
+                                 "(default NEWSDESK_INGEST_PROCESSES, or one a core).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         ids = options["source_ids"]
@@ -29,7 +33,8 @@ class Command(BaseCommand):
             if report.error:
                 self.stderr.write(f"{source.name}: {report.error}")
 
-        reports = sources_ingest_due(include_not_due=options["all"], source_ids=ids, on_done=done)
+        reports = sources_ingest_due(include_not_due=options["all"], source_ids=ids, on_done=done,
+                                     processes=max(1, options["processes"]))
         bar.close()
         created = sum(r.created for r in reports)
         updated = sum(r.updated for r in reports)
