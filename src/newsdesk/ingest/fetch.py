@@ -89,7 +89,7 @@ def make_client(options: FetchOptions, *, resolver: Resolver | None = None) -> h
     """A pooled httpx client whose every connection passes the private-address guard."""
     backend = GuardedBackend(Allowance.parse(options.allow_private), resolver or system_resolver)
     pool = httpcore.ConnectionPool(
-        ssl_context=_ssl_context(),
+        ssl_context=ssl_context(),
         max_connections=100,
         max_keepalive_connections=20,
         keepalive_expiry=5.0,
@@ -109,8 +109,9 @@ def make_client(options: FetchOptions, *, resolver: Resolver | None = None) -> h
 
 
 @cache
-def _ssl_context() -> ssl.SSLContext:
-    """Loading the certificate bundle takes tens of milliseconds: once a process."""
+def ssl_context() -> ssl.SSLContext:
+    """Loading the certificate bundle takes tens of milliseconds: once a process (and before
+    forking workers, once for all of them)."""
     return httpx.create_ssl_context()
 
 

@@ -24,7 +24,7 @@ from newsdesk.articles.tasks import process_lead_image
 from newsdesk.ingest.dedupe import feed_hash
 from newsdesk.ingest.discover import discover_feeds, looks_like_feed
 from newsdesk.ingest.errors import GoneError, HTTPStatusError, IngestError
-from newsdesk.ingest.fetch import fetch, make_client
+from newsdesk.ingest.fetch import fetch, make_client, ssl_context
 from newsdesk.ingest.parse import parse_feed
 from newsdesk.ingest.pipeline import (
     FeedPoll,
@@ -450,6 +450,7 @@ def _ingest_in_processes(owner: str, sources: list[Source], *, processes: int,
              workers)
     reports: list[IngestReport] = []
     connections.close_all()  # a forked child must open its own
+    ssl_context()  # made once here, inherited by every worker
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context,
                              initializer=_worker_start) as pool:
