@@ -237,6 +237,25 @@ def test_a_second_poll_asks_with_the_etag_and_a_304_stores_nothing(
     assert (source.etag, source.last_status, source.last_error) == ('"v1"', 304, "")
 
 
+class NewsdeskCommand:
+    """The newsdesk command in a process of its own, on the state under `home`, with settings."""
+
+    def __init__(self, home: Path, **settings: str) -> None:
+        self.env = {name: value for name, value in os.environ.items()
+                    if not name.startswith("NEWSDESK_") and name != "DATABASE_URL"}
+        self.env.update(NEWSDESK_HOME=str(home), NEWSDESK_FETCH_ALLOW_PRIVATE="127.0.0.1",
+                        **settings)
+        script = Path(sys.executable).with_name("newsdesk")
+        self.command = [str(script)] if script.exists() else [sys.executable, "-m",
+                                                               "newsdesk.cli"]
+
+    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run([*self.command, *args], env=self.env,  # noqa: S603
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        return done
+
+
 CRASH_FEED_SIZE = 20
 STALL_AFTER = 5  # pages after this many wait until the first process has been killed
 
@@ -273,18 +292,10 @@ def test_a_process_killed_mid_ingest_and_restarted_stores_every_item_once(
 
     http_server.routes["/feed.xml"] = feed
     home = tmp_path / "home"
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith("NEWSDESK_") and name != "DATABASE_URL"}
-    env.update(NEWSDESK_HOME=str(home), NEWSDESK_FETCH_ALLOW_PRIVATE="127.0.0.1",
-               NEWSDESK_LEASE_SECONDS="1", NEWSDESK_LOG_LEVEL="ERROR")
-    script = Path(sys.executable).with_name("newsdesk")
-    newsdesk = [str(script)] if script.exists() else [sys.executable, "-m", "newsdesk.cli"]
+    newsdesk = NewsdeskCommand(home, NEWSDESK_LEASE_SECONDS="1", NEWSDESK_LOG_LEVEL="ERROR")
 
     def run(*args: str) -> str:
-        done = subprocess.run([*newsdesk, *args], env=env, capture_output=True,  # noqa: S603
-                              text=True, timeout=60, check=False)
-        assert done.returncode == 0, done.stderr
-        return done.stdout
+        return newsdesk(*args).stdout
 
     run("migrate", "-v0")
     run("source", "add", http_server.url("/feed.xml"), "--content", "full", "--publish", "auto")
@@ -293,8 +304,8 @@ def test_a_process_killed_mid_ingest_and_restarted_stores_every_item_once(
     def stored() -> list[str]:
         return [row[0] for row in db.execute("SELECT guid FROM articles_article ORDER BY guid")]
 
-    first = subprocess.Popen([*newsdesk, "ingest"], env=env, stdout=subprocess.DEVNULL,  # noqa: S603
-                             stderr=subprocess.DEVNULL)
+    first = subprocess.Popen([*newsdesk.command, "ingest"], env=newsdesk.env,  # noqa: S603
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
         while len(stored()) < 3 and time.monotonic() < deadline and first.poll() is None:
@@ -396,19 +407,7 @@ def test_a_large_run_is_shared_over_processes_by_host_and_stores_every_item_once
                          for i in range(items_per_feed)]
                 server.routes[f"/feed-{n}.xml"] = (200, RSS_TYPE, rss(items))
         home = tmp_path / "home"
-        env = {name: value for name, value in os.environ.items()
-               if not name.startswith("NEWSDESK_") and name != "DATABASE_URL"}
-        env.update(NEWSDESK_HOME=str(home), NEWSDESK_FETCH_ALLOW_PRIVATE="127.0.0.1",
-                   NEWSDESK_LOG_LEVEL="INFO", NEWSDESK_HOST_CONCURRENCY="1")
-        script = Path(sys.executable).with_name("newsdesk")
-        newsdesk = [str(script)] if script.exists() else [sys.executable, "-m", "newsdesk.cli"]
-
-        def run(*args: str) -> subprocess.CompletedProcess[str]:
-            done = subprocess.run([*newsdesk, *args], env=env, capture_output=True,  # noqa: S603
-                                  text=True, timeout=120, check=False)
-            assert done.returncode == 0, done.stderr
-            return done
-
+        run = NewsdeskCommand(home, NEWSDESK_LOG_LEVEL="INFO", NEWSDESK_HOST_CONCURRENCY="1")
         run("migrate", "-v0")
         urls = [server.url(f"/feed-{n}.xml") for server in servers for n in range(feeds_per_host)]
         run("shell", "-c", "from django.utils import timezone\n"
