@@ -165,6 +165,7 @@ class IngestReport:
     not_modified: bool = False
     error: str = ""
     outcomes: list[StoreOutcome] = field(default_factory=list)
+    released: bool = False  # the lease was released with the poll's own writes
 
 
 def source_config(source: Source) -> SourceConfig:
@@ -211,8 +212,12 @@ class _FeedAsk:
 
 
 def _source_store_poll(source: Source, poll_feed: Callable[[], FeedPoll], *,
-                       options: FetchOptions, client: httpx.Client | None) -> IngestReport:
-    """Take the source's poll (polling now, or waiting for a polling thread) and store it."""
+                       options: FetchOptions, client: httpx.Client | None,
+                       owner: str = "") -> IngestReport:
+    """Take the source's poll (polling now, or waiting for a polling thread) and store it.
+
+    With the owner of its lease, the lease goes in the transaction that records the poll: one
+    write transaction a feed, where writers queue for SQLite's one lock."""
     report = IngestReport(source_id=source.id)
     try:
         poll = poll_feed()
@@ -254,6 +259,9 @@ def _source_store_poll(source: Source, poll_feed: Callable[[], FeedPoll], *,
     with transaction.atomic():
         _store_processed(source, wanted, report)
         source_record_success(source=source, fetched=fetched, feed=poll.feed)
+        if owner:
+            source_release(source=source, owner=owner)
+            report.released = True
     return report
 
 
@@ -406,14 +414,17 @@ def _ingest_claimed(owner: str, sources: list[Source], *,
                 if len(unchanged) >= NOT_MODIFIED_BATCH:
                     settle_unchanged()
                 continue
+            report = IngestReport(source_id=source.id)
             try:
-                report = _source_store_poll(source, poll.result, options=options, client=client)
+                report = _source_store_poll(source, poll.result, options=options, client=client,
+                                            owner=owner)
             except Exception as exc:  # an unexpected bug in one source must not stop the rest
                 log.exception("source %s crashed", source.id)
                 report = IngestReport(source_id=source.id, error=f"Internal error: {exc}")
                 source_record_failure(source=source, error=IngestError(report.error))
             finally:
-                source_release(source=source, owner=owner)
+                if not report.released:
+                    source_release(source=source, owner=owner)
             reports.append(report)
             if callable(on_done):
                 on_done(source, report)
