@@ -232,7 +232,7 @@ def _source_store_poll(source: Source, poll_feed: Callable[[], FeedPoll], *,
         return report
 
     config = source_config(source)
-    known = dict(source.articles.values_list("guid", "content_hash"))
+    known = _known_hashes(source, [item.guid for item in poll.feed.items])
 
     def fetch_page(url: str) -> FetchResult:
         with host_turn(url):
@@ -263,6 +263,16 @@ def _source_store_poll(source: Source, poll_feed: Callable[[], FeedPoll], *,
             source_release(source=source, owner=owner)
             report.released = True
     return report
+
+
+def _known_hashes(source: Source, guids: list[str]) -> dict[str, str]:
+    """guid -> content hash of the articles the source already has among these items (asked of
+    the feed's guids, not of the source's whole history)."""
+    known: dict[str, str] = {}
+    for start in range(0, len(guids), 500):
+        known.update(source.articles.filter(guid__in=guids[start:start + 500])
+                     .values_list("guid", "content_hash"))
+    return known
 
 
 def _store_processed(source: Source, processed: list[ProcessedItem], report: IngestReport) -> None:
