@@ -5,9 +5,9 @@ get_db_prep_save, expression checks) one call at a time: about 130 µs an articl
 more than SQLite takes to store the row. Ingest writes tens of thousands of rows a run, so the
 rows are made here with the hooks decided once per field: the value as it is for text, numbers
 and booleans; the backend's conversion of an aware datetime; Field.get_db_prep_save for the
-rest (JSON, foreign keys, a naive datetime). One multi-row
-INSERT per chunk; the new primary keys come back (RETURNING: PostgreSQL, SQLite >= 3.35) and
-are set on the objects, as bulk_create does. No signals are sent, as with bulk_create.
+rest (JSON, foreign keys, a naive datetime). One multi-row INSERT per chunk; the new primary
+keys come back (RETURNING: PostgreSQL, SQLite >= 3.35) and are set on the objects, as
+bulk_create does. No signals are sent, as with bulk_create.
 """
 
 from __future__ import annotations
@@ -35,8 +35,7 @@ def insert_many(objs: Sequence[M]) -> Sequence[M]:
         return objs
     model = type(objs[0])
     alias = router.db_for_write(model)
-    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and isinstance(
-        f, models.AutoField | models.BigAutoField | models.SmallAutoField))]
+    fields = [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
     adapters = [_adapter(field, connections[alias]) for field in fields]
     rows = [[adapt(field.pre_save(obj, True))  # noqa: FBT003 - Django's signature
              for field, adapt in zip(fields, adapters, strict=True)] for obj in objs]

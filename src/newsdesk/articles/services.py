@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -78,19 +78,22 @@ def article_store(*, source: Source, processed: ProcessedItem) -> StoreOutcome:
         return StoreOutcome("duplicates")
 
 
-def articles_store(*, source: Source, processed: Sequence[ProcessedItem]) -> list[StoreOutcome]:
+def articles_store(*, source: Source, processed: Sequence[ProcessedItem],
+                   known: Collection[str] | None = None) -> list[StoreOutcome]:
     """Write one poll's items, in the caller's transaction: the new stories in one multi-row
     insert, the rest (edits, repeats, twins within the poll) one by one after it, in order.
 
     Each item stays all or nothing: when the insert meets a story that another runner stored
     meanwhile, it is rolled back whole and every item goes through article_store alone. The
-    outcomes come in the order of `processed`.
+    outcomes come in the order of `processed`. known: the guids the source already has among
+    these items, when the caller has asked (a guid stored since is caught by the insert).
     """
     if not processed:
         return []
-    guids = {p.identity.guid for p in processed}
-    known = set(Article.objects.filter(source=source, guid__in=guids)
-                .values_list("guid", flat=True))
+    if known is None:
+        known = set(Article.objects.filter(
+            source=source, guid__in={p.identity.guid for p in processed},
+        ).values_list("guid", flat=True))
     slugs = [_slug_base(p.article.title[:500] or "Untitled") for p in processed]
     twins = _twins(processed, slugs)
     outcomes: list[StoreOutcome | None] = [None] * len(processed)
@@ -105,7 +108,7 @@ def articles_store(*, source: Source, processed: Sequence[ProcessedItem]) -> lis
         if identity.guid in known or identity.guid in batch_guids or story & batch_story:
             later.append(index)
             continue
-        twin = twins.story.get(identity.fingerprint) or twins.story.get(identity.url or None)
+        twin = twins.story.get(identity.fingerprint) or twins.story.get(identity.url)
         if twin is not None:
             log.info("source %s item %s duplicates article %s", source.id, identity.guid, twin)
             outcomes[index] = StoreOutcome("duplicates", twin)
@@ -137,7 +140,7 @@ def articles_store(*, source: Source, processed: Sequence[ProcessedItem]) -> lis
 
 @dataclass(frozen=True)
 class _Twins:
-    story: dict[str | None, int]  # fingerprint or original URL -> the article telling the story
+    story: dict[str, int]  # fingerprint or original URL -> the article telling the story
     slugs: set[str]  # the slugs among those asked for that are taken
 
 
@@ -150,7 +153,7 @@ def _twins(processed: Sequence[ProcessedItem], slugs: list[str]) -> _Twins:
     rows = Article.objects.filter(
         Q(fingerprint__in=fingerprints) | same_url | Q(slug__in=set(slugs))
     ).order_by("id").values_list("id", "fingerprint", "original_url", "slug")
-    story: dict[str | None, int] = {}
+    story: dict[str, int] = {}
     taken: set[str] = set()
     for id_, fingerprint, url, slug in rows:
         if fingerprint in fingerprints:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-import lxml.html
-
-from newsdesk.ingest.clean import strip_tracking
+from newsdesk.ingest.clean import plain_text, strip_tracking
 from newsdesk.ingest.types import ExtractedArticle, FeedItem, Identity
 
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -20,20 +18,13 @@ def _digest(*parts: str) -> str:
 
 def fingerprint(title: str, body_html: str) -> str:
     """Same words in the same order give the same fingerprint, whatever the markup or case."""
-    return text_fingerprint(title, html_text(body_html))
+    return text_fingerprint(title, plain_text(body_html))
 
 
 def text_fingerprint(title: str, text: str) -> str:
-    """fingerprint() of a body whose text (html_text) is at hand."""
+    """fingerprint() of a body whose text (plain_text) is at hand."""
     words = WORD.findall(f"{title} {text}".casefold())[:FINGERPRINT_WORDS]
     return _digest(" ".join(words))
-
-
-def html_text(body_html: str) -> str:
-    """The text of a body as the fingerprint reads it: lxml's, tags dropped without a space."""
-    if not body_html.strip():
-        return ""
-    return str(lxml.html.fragment_fromstring(body_html, create_parent="div").text_content())
 
 
 def feed_hash(item: FeedItem) -> str:
@@ -48,11 +39,11 @@ def feed_hash(item: FeedItem) -> str:
 
 
 def identify(item: FeedItem, article: ExtractedArticle, *, text: str | None = None) -> Identity:
-    """text: the body's html_text, when the caller has it already."""
+    """text: the body's plain_text, when the caller has it already."""
     return Identity(
         guid=item.guid or strip_tracking(item.link),
         url=article.url,
         fingerprint=text_fingerprint(
-            article.title, html_text(article.body_html) if text is None else text),
+            article.title, plain_text(article.body_html) if text is None else text),
         feed_hash=feed_hash(item),
     )

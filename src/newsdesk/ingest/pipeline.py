@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from newsdesk.ingest.clean import clean_article, plain_text, strip_tracking
-from newsdesk.ingest.dedupe import html_text, identify
+from newsdesk.ingest.dedupe import identify
 from newsdesk.ingest.enrich import enrich
 from newsdesk.ingest.errors import IngestError
 from newsdesk.ingest.extract import article_from_feed_item, extract_article
@@ -72,7 +72,7 @@ def process_item(item: FeedItem, config: SourceConfig, *, fetch_page: PageFetche
     extracted, base_url = _extract(item, link, config, fetch_page, feed_summary)
     extracted = _prefer_feed_facts(extracted, item, feed_summary)
     cleaned = clean_article(extracted, base_url=base_url or config.feed_url)
-    body_text = html_text(cleaned.body_html)
+    body_text = plain_text(cleaned.body_html)
     identity = identify(item, cleaned, text=body_text)
     enrichment = enrich(
         title=cleaned.title,
