@@ -6,7 +6,7 @@ import logging
 import multiprocessing
 import uuid
 from collections import deque
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -151,10 +151,7 @@ def source_claim_due(*, limit: int = 100, include_not_due: bool = False,
 
 
 def source_release(*, source: Source, owner: str) -> None:
-    """Give up the lease `owner` holds on the source; nothing to do without one."""
-    if owner:
-        Source.objects.filter(id=source.id, lease_owner=owner).update(lease_owner="",
-                                                                      lease_until=None)
+    Source.objects.filter(id=source.id, lease_owner=owner).update(lease_owner="", lease_until=None)
 
 
 @dataclass
@@ -168,6 +165,7 @@ class IngestReport:
     not_modified: bool = False
     error: str = ""
     outcomes: list[StoreOutcome] = field(default_factory=list)
+    released: bool = False  # the lease was released with the poll's own writes
 
 
 def source_config(source: Source) -> SourceConfig:
@@ -218,23 +216,19 @@ def _source_store_poll(source: Source, poll_feed: Callable[[], FeedPoll], *,
                        owner: str = "") -> IngestReport:
     """Take the source's poll (polling now, or waiting for a polling thread) and store it.
 
-    With the owner of its lease, the lease is released in the transaction that records the
-    poll: one write transaction a feed, where writers queue for SQLite's one lock."""
+    With the owner of its lease, the lease goes in the transaction that records the poll: one
+    write transaction a feed, where writers queue for SQLite's one lock."""
     report = IngestReport(source_id=source.id)
     try:
         poll = poll_feed()
     except IngestError as exc:
         report.error = str(exc)
-        with transaction.atomic():
-            source_record_failure(source=source, error=exc)
-            source_release(source=source, owner=owner)
+        source_record_failure(source=source, error=exc)
         return report
     fetched = poll.fetched
     if poll.feed is None:
         report.not_modified = True
-        with transaction.atomic():
-            source_record_success(source=source, fetched=fetched, feed=None)
-            source_release(source=source, owner=owner)
+        source_record_success(source=source, fetched=fetched, feed=None)
         return report
 
     config = source_config(source)
@@ -258,14 +252,16 @@ def _source_store_poll(source: Source, poll_feed: Callable[[], FeedPoll], *,
             wanted.append(processed)
         if config.full_text:
             # Its page took a fetch: stored at once, so that a crash loses only the item in hand.
-            _store_processed(source, wanted, report, known)
+            _store_processed(source, wanted, report)
             wanted = []
     # Items from the feed alone are stored together, in the transaction that then moves the
     # conditional-GET state on: that state never runs ahead of the articles it covers.
     with transaction.atomic():
-        _store_processed(source, wanted, report, known)
+        _store_processed(source, wanted, report)
         source_record_success(source=source, fetched=fetched, feed=poll.feed)
-        source_release(source=source, owner=owner)
+        if owner:
+            source_release(source=source, owner=owner)
+            report.released = True
     return report
 
 
@@ -279,10 +275,9 @@ def _known_hashes(source: Source, guids: list[str]) -> dict[str, str]:
     return known
 
 
-def _store_processed(source: Source, processed: list[ProcessedItem], report: IngestReport,
-                     known: Collection[str]) -> None:
+def _store_processed(source: Source, processed: list[ProcessedItem], report: IngestReport) -> None:
     with transaction.atomic():
-        outcomes = articles_store(source=source, processed=processed, known=known)
+        outcomes = articles_store(source=source, processed=processed)
     report.outcomes += outcomes
     for outcome, item in zip(outcomes, processed, strict=True):
         setattr(report, outcome.counter, getattr(report, outcome.counter) + 1)
@@ -342,8 +337,6 @@ def source_record_failure(*, source: Source, error: IngestError) -> None:
 
 FEED_THREADS = 16  # feeds fetched and parsed at once while the calling thread stores
 FEEDS_AHEAD = 2 * FEED_THREADS  # polled feeds waiting to be stored, at most
-NOT_MODIFIED_BATCH = 64  # 304s recorded in one go
-SOURCES_PER_CHUNK = 16  # sources a worker process takes at a time, at least
 
 
 class _FeedPoller:
@@ -431,19 +424,25 @@ def _ingest_claimed(owner: str, sources: list[Source], *,
                 if len(unchanged) >= NOT_MODIFIED_BATCH:
                     settle_unchanged()
                 continue
-            try:  # the lease is released with the poll's writes
+            report = IngestReport(source_id=source.id)
+            try:
                 report = _source_store_poll(source, poll.result, options=options, client=client,
                                             owner=owner)
             except Exception as exc:  # an unexpected bug in one source must not stop the rest
                 log.exception("source %s crashed", source.id)
                 report = IngestReport(source_id=source.id, error=f"Internal error: {exc}")
                 source_record_failure(source=source, error=IngestError(report.error))
-                source_release(source=source, owner=owner)
+            finally:
+                if not report.released:
+                    source_release(source=source, owner=owner)
             reports.append(report)
             if callable(on_done):
                 on_done(source, report)
         settle_unchanged()
     return reports
+
+
+SOURCES_PER_CHUNK = 16  # sources a worker process takes at a time, at least
 
 
 def _may_fork() -> bool:
@@ -517,6 +516,9 @@ def _ingest_chunk(owner: str, source_ids: list[int]) -> list[IngestReport]:
         return _ingest_claimed(owner, sources)
     finally:
         connections.close_all()
+
+
+NOT_MODIFIED_BATCH = 64
 
 
 def _plainly_not_modified(poll: Future[FeedPoll]) -> bool:
