@@ -6,9 +6,10 @@ from __future__ import annotations
 import dataclasses
 import re
 from functools import lru_cache
-from html import escape
+from html import escape, unescape
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
+import lxml.etree
 import lxml.html
 import nh3
 
@@ -40,11 +41,31 @@ SRCSET_URL = re.compile(r"[\s,]*(\S+)")
 SRCSET_DESCRIPTOR = re.compile(r"\d+w|\d*\.?\d+x|")
 LAZY_SOURCES = (("data-src", "src"), ("data-lazy-src", "src"), ("data-original", "src"),
                 ("data-srcset", "srcset"), ("data-lazy-srcset", "srcset"))
+LAZY_ATTRIBUTE = re.compile("|".join(lazy for lazy, _ in LAZY_SOURCES), re.IGNORECASE)
+# An absolute http(s) URL that urljoin and urlsplit/urlunsplit give back unchanged: a plain
+# ASCII host, no fragment, no empty query, no path parameters (";"), no white space or control
+# characters. Feeds and pages are full of them; every other URL takes the standard library.
+_UNCHANGED_ABSOLUTE = re.compile(
+    r"https?://[A-Za-z0-9._~%!$&'()*+,=:@-]+(?:/[^\x00-\x20#;?]*)?(?:\?[^\x00-\x20#]+)?")
+_UNCHANGED_STRIPPED = re.compile(r"https?://[a-z0-9.:-]+/[^\x00-\x20#?]*")
+
+
+def join_url(base: str, url: str) -> str:
+    """urljoin(base, url), with a shortcut for the URL already absolute that it would keep."""
+    if _UNCHANGED_ABSOLUTE.fullmatch(url):
+        return url
+    return urljoin(base, url)
 
 
 @lru_cache(maxsize=4096)  # an item's link is stripped at several stages
 def strip_tracking(url: str) -> str:
     """The URL without tracking parameters or a fragment; other parameters keep their order."""
+    if _UNCHANGED_STRIPPED.fullmatch(url):
+        return url  # no query, no fragment, a lower-case host: nothing to strip or fold
+    return _strip_tracking_parsed(url)
+
+
+def _strip_tracking_parsed(url: str) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in {"http", "https"}:
         return url.strip()
@@ -54,8 +75,11 @@ def strip_tracking(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", "&".join(query), ""))
 
 
-def sanitize_html(html: str) -> str:
-    """The only HTML that reaches a page: nh3 with a small allow-list, links made safe."""
+def sanitize_html(html: str, *, base_url: str = "") -> str:
+    """The only HTML that reaches a page: nh3 with a small allow-list, links made safe.
+
+    base_url: links and pictures come out absolute, links without tracking parameters (as
+    absolutise() makes them, without parsing the HTML once more)."""
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -63,7 +87,7 @@ def sanitize_html(html: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
-        attribute_filter=_safe_srcset,
+        attribute_filter=_AbsoluteURLs(base_url) if base_url else _safe_srcset,
     ).strip()
 
 
@@ -76,6 +100,27 @@ def _safe_srcset(tag: str, attribute: str, value: str) -> str | None:
             if urlsplit(url).scheme.lower() in IMAGE_SCHEMES
             and SRCSET_DESCRIPTOR.fullmatch(descriptor)]
     return ", ".join(safe) or None
+
+
+class _AbsoluteURLs:
+    """nh3's attribute filter that makes links and pictures absolute.
+
+    nh3 calls it once it has checked the scheme of the value as written, so the URL it makes
+    is checked here again: a filter's answer is not checked after it."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def __call__(self, tag: str, attribute: str, value: str) -> str | None:
+        if attribute == "srcset":
+            return _safe_srcset(tag, attribute, ", ".join(_absolute_srcset(value, self.base_url)))
+        if attribute == "href" and tag == "a":
+            url = strip_tracking(join_url(self.base_url, value.strip()))
+        elif attribute == "src" and tag == "img":
+            url = join_url(self.base_url, value.strip())
+        else:
+            return value
+        return url if urlsplit(url).scheme.lower() in URL_SCHEMES else None
 
 
 def srcset_candidates(srcset: str) -> list[tuple[str, str]]:
@@ -101,11 +146,30 @@ def plain_text(value: str) -> str:
     if not value:
         return ""
     if "<" in value or "&" in value:
-        root = lxml.html.fragment_fromstring(value, create_parent="div")
-        for code in root.xpath(".//script | .//style | .//template"):
-            code.drop_tree()
-        value = root.text_content()
+        return fragment_text(lxml.html.fragment_fromstring(value, create_parent="div"))
     return " ".join(value.split())
+
+
+_HAS_CODE = lxml.etree.XPath("boolean(.//script | .//style | .//template)")
+_TEXT_OUTSIDE_CODE = lxml.etree.XPath(
+    ".//text()[not(ancestor::script or ancestor::style or ancestor::template)]")
+
+
+def fragment_text(root: lxml.html.HtmlElement) -> str:
+    """plain_text() of a fragment already parsed (under one parent), the tree left as it is."""
+    text = "".join(_TEXT_OUTSIDE_CODE(root)) if _HAS_CODE(root) else root.text_content()
+    return " ".join(text.split())
+
+
+# A tag as nh3 writes it: attribute values in double quotes, a quote inside one as &quot;.
+_SANITISED_TAG = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')
+
+
+def sanitised_text(html: str) -> str:
+    """plain_text() of sanitize_html's output, read without parsing it again: nh3 leaves no
+    script, style or comment, writes every < and > of the text as an entity, and quotes every
+    attribute value, so taking out the tags leaves the text."""
+    return " ".join(unescape(_SANITISED_TAG.sub("", html)).split())
 
 
 def absolutise(html: str, *, base_url: str) -> str:
@@ -124,27 +188,30 @@ def absolutise(html: str, *, base_url: str) -> str:
             img.set("srcset", ", ".join(_absolute_srcset(img.get("srcset", ""), base_url)))
     for el, attribute, link, _pos in list(root.iterlinks()):
         if el.tag in {"a", "img"} and attribute in {"href", "src"}:
-            absolute = urljoin(base_url, link.strip())
+            absolute = join_url(base_url, link.strip())
             el.set(attribute, strip_tracking(absolute) if attribute == "href" else absolute)
     leading = escape(root.text or "", quote=False)
     return leading + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
 
 
 def _absolute_srcset(srcset: str, base_url: str) -> list[str]:
-    return [f"{urljoin(base_url, url)} {descriptor}".strip()
+    return [f"{join_url(base_url, url)} {descriptor}".strip()
             for url, descriptor in srcset_candidates(srcset)]
 
 
 def clean_article(article: ExtractedArticle, *, base_url: str) -> ExtractedArticle:
     """The article with clean URLs, plain-text fields and sanitised body HTML."""
-    canonical = strip_tracking(urljoin(base_url, article.url)) if article.url else ""
-    image = urljoin(base_url, article.image_url) if article.image_url else ""
+    body = article.body_html  # lazy images need the tree; the sanitiser does the rest
+    canonical = strip_tracking(join_url(base_url, article.url)) if article.url else ""
+    image = join_url(base_url, article.image_url) if article.image_url else ""
     return dataclasses.replace(
         article,
         url=canonical,
         title=plain_text(article.title),
         author=plain_text(article.author),
-        body_html=sanitize_html(absolutise(article.body_html, base_url=base_url)),
+        body_html=sanitize_html(
+            absolutise(body, base_url=base_url) if LAZY_ATTRIBUTE.search(body) else body,
+            base_url=base_url),
         image_url=image if urlsplit(image).scheme in {"http", "https"} else "",
         image_alt=plain_text(article.image_alt),
         image_caption=plain_text(article.image_caption),

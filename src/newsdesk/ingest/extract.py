@@ -21,6 +21,7 @@ import trafilatura
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
+from newsdesk.ingest.clean import fragment_text, plain_text
 from newsdesk.ingest.errors import ExtractError
 from newsdesk.ingest.extract_meta import BYLINE, BYLINE_MAX_CHARS, BYLINE_PREFIX, page_meta
 from newsdesk.ingest.site_rules import SiteRule, generic_rules, rule_for
@@ -150,6 +151,8 @@ def article_from_feed_item(item: FeedItem, *, reason: str = "",
     blocks: list[lxml.html.HtmlElement] = []
     if source_html.strip():
         fragment = lxml.html.fragment_fromstring(source_html, create_parent="div")
+        if summary is None and source_html is item.summary_html:
+            summary = fragment_text(fragment)  # the body is the summary: one parse for both
         blocks = list(_blocks_from_container(fragment))
     notes = ("body: feed content" if item.content_html else "body: feed summary",)
     if reason:
@@ -161,18 +164,10 @@ def article_from_feed_item(item: FeedItem, *, reason: str = "",
         author=item.author,
         published=item.published,
         image_url=item.image_url,
-        summary=_feed_summary(item.summary_html) if summary is None else summary,
+        summary=plain_text(item.summary_html) if summary is None else summary,
         is_excerpt=True,
         notes=notes,
     )
-
-
-def _feed_summary(summary_html: str) -> str:
-    if not summary_html.strip():
-        return ""
-    root = lxml.html.fragment_fromstring(summary_html, create_parent="div")
-    _drop_all(root, ("script", "style", "template"))
-    return text_of(root)
 
 
 # -- the document -----------------------------------------------------------------------------

@@ -35,7 +35,7 @@ import feedparser_rs
 import lxml.etree
 import lxml.html
 
-from newsdesk.ingest.clean import strip_tracking
+from newsdesk.ingest.clean import join_url, strip_tracking
 from newsdesk.ingest.errors import ParseError
 from newsdesk.ingest.types import FeedItem, ParsedFeed
 
@@ -373,7 +373,8 @@ def _first_img(*fragments: str) -> str:
 
 
 def _absolute(base: str, url: str) -> str:
-    return urljoin(base, url.strip()) if url.strip() else ""
+    url = url.strip()
+    return join_url(base, url) if url else ""
 
 
 def _unique(values: Iterable[str | None]) -> tuple[str, ...]:

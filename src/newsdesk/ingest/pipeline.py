@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from newsdesk.ingest.clean import clean_article, plain_text, strip_tracking
+from newsdesk.ingest.clean import clean_article, plain_text, sanitised_text, strip_tracking
 from newsdesk.ingest.dedupe import identify
 from newsdesk.ingest.enrich import enrich
 from newsdesk.ingest.errors import IngestError
@@ -68,11 +68,10 @@ def read_feed(fetched: FetchResult) -> FeedPoll:
 def process_item(item: FeedItem, config: SourceConfig, *, fetch_page: PageFetcher) -> ProcessedItem:
     """One feed item through every stage after parsing."""
     link = strip_tracking(item.link) if item.link else ""
-    feed_summary = plain_text(item.summary_html)
-    extracted, base_url = _extract(item, link, config, fetch_page, feed_summary)
+    extracted, base_url, feed_summary = _extract(item, link, config, fetch_page)
     extracted = _prefer_feed_facts(extracted, item, feed_summary)
     cleaned = clean_article(extracted, base_url=base_url or config.feed_url)
-    body_text = plain_text(cleaned.body_html)
+    body_text = sanitised_text(cleaned.body_html)
     identity = identify(item, cleaned, text=body_text)
     enrichment = enrich(
         title=cleaned.title,
@@ -84,16 +83,20 @@ def process_item(item: FeedItem, config: SourceConfig, *, fetch_page: PageFetche
     return ProcessedItem(item=item, article=cleaned, identity=identity, enrichment=enrichment)
 
 
-def _extract(item: FeedItem, link: str, config: SourceConfig, fetch_page: PageFetcher,
-             feed_summary: str) -> tuple[ExtractedArticle, str]:
+def _extract(item: FeedItem, link: str, config: SourceConfig,
+             fetch_page: PageFetcher) -> tuple[ExtractedArticle, str, str]:
+    """The article, the URL its relative links are relative to, and the feed summary's text."""
     if not config.full_text or not link:
-        return article_from_feed_item(item, summary=feed_summary), link
+        article = article_from_feed_item(item)  # reads the summary's text as it goes
+        return article, link, article.summary
+    feed_summary = plain_text(item.summary_html)
     try:
         page = fetch_page(link)
         return extract_article(page.content, url=page.url, encoding=page.encoding,
-                               rule=config.rule), page.url
+                               rule=config.rule), page.url, feed_summary
     except IngestError as exc:
-        return article_from_feed_item(item, reason=str(exc), summary=feed_summary), link
+        return (article_from_feed_item(item, reason=str(exc), summary=feed_summary), link,
+                feed_summary)
 
 
 def _prefer_feed_facts(article: ExtractedArticle, item: FeedItem,
