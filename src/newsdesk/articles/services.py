@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -78,18 +78,24 @@ def article_store(*, source: Source, processed: ProcessedItem) -> StoreOutcome:
         return StoreOutcome("duplicates")
 
 
-def articles_store(*, source: Source, processed: Sequence[ProcessedItem]) -> list[StoreOutcome]:
+def articles_store(*, source: Source, processed: Sequence[ProcessedItem],
+                   known: Collection[str] | None = None) -> list[StoreOutcome]:
     """Write one poll's items, in the caller's transaction: the new stories in one multi-row
     insert, the rest (edits, repeats, twins within the poll) one by one after it, in order.
 
     Each item stays all or nothing: when the insert meets a story that another runner stored
     meanwhile, it is rolled back whole and every item goes through article_store alone. The
     outcomes come in the order of `processed`.
+
+    known: the guids among these that the source has, when the caller has asked already; one
+    stored since then fails the insert and so takes the one-by-one way, as above.
     """
     if not processed:
         return []
-    known = set(Article.objects.filter(source=source, guid__in={p.identity.guid for p in processed})
-                .values_list("guid", flat=True))
+    if known is None:
+        known = set(Article.objects.filter(
+            source=source, guid__in={p.identity.guid for p in processed},
+        ).values_list("guid", flat=True))
     slugs = [_slug_base(p.article.title[:500] or "Untitled") for p in processed]
     twins = _twins(processed, slugs)
     outcomes: list[StoreOutcome | None] = [None] * len(processed)

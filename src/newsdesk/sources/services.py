@@ -6,7 +6,7 @@ import logging
 import multiprocessing
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -38,6 +38,7 @@ from newsdesk.ingest.site_rules import SiteRule
 from newsdesk.ingest.types import FeedItem, FetchOptions, FetchResult, ParsedFeed
 from newsdesk.sources.models import ContentPolicy, ImagePolicy, PublishPolicy, Source
 from newsdesk.sources.politeness import host_key, host_turn, politeness_reset
+from newsdesk.sources.writeturn import write_turn, write_turns_join
 
 log = logging.getLogger("newsdesk.ingest")
 
@@ -189,8 +190,9 @@ def source_ingest(*, source: Source, client: httpx.Client | None = None) -> Inge
 
 
 def _sources_record_attempt(sources: list[Source]) -> None:
-    Source.objects.filter(id__in=[source.id for source in sources]).update(
-        last_attempt_at=timezone.now())
+    with write_turn():
+        Source.objects.filter(id__in=[source.id for source in sources]).update(
+            last_attempt_at=timezone.now())
 
 
 @dataclass(frozen=True)
@@ -228,7 +230,8 @@ def _source_store_poll(source: Source, poll_feed: Callable[[], FeedPoll], *,
     fetched = poll.fetched
     if poll.feed is None:
         report.not_modified = True
-        source_record_success(source=source, fetched=fetched, feed=None)
+        with write_turn():
+            source_record_success(source=source, fetched=fetched, feed=None)
         return report
 
     config = source_config(source)
@@ -256,8 +259,8 @@ def _source_store_poll(source: Source, poll_feed: Callable[[], FeedPoll], *,
             wanted = []
     # Items from the feed alone are stored together, in the transaction that then moves the
     # conditional-GET state on: that state never runs ahead of the articles it covers.
-    with transaction.atomic():
-        _store_processed(source, wanted, report)
+    with write_turn(), transaction.atomic():
+        _store_processed(source, wanted, report, known=known.keys())
         source_record_success(source=source, fetched=fetched, feed=poll.feed)
         if owner:
             source_release(source=source, owner=owner)
@@ -275,9 +278,10 @@ def _known_hashes(source: Source, guids: list[str]) -> dict[str, str]:
     return known
 
 
-def _store_processed(source: Source, processed: list[ProcessedItem], report: IngestReport) -> None:
-    with transaction.atomic():
-        outcomes = articles_store(source=source, processed=processed)
+def _store_processed(source: Source, processed: list[ProcessedItem], report: IngestReport,
+                     known: Collection[str] | None = None) -> None:
+    with write_turn(), transaction.atomic():
+        outcomes = articles_store(source=source, processed=processed, known=known)
     report.outcomes += outcomes
     for outcome, item in zip(outcomes, processed, strict=True):
         setattr(report, outcome.counter, getattr(report, outcome.counter) + 1)
@@ -331,7 +335,7 @@ def source_record_failure(*, source: Source, error: IngestError) -> None:
         changes["active"] = False
         changes["last_error"] = f"{error} The source was paused; the publisher removed the feed."
     log.warning("source %s (%s) failed: %s", source.id, source.feed_url, error)
-    with transaction.atomic():
+    with write_turn(), transaction.atomic():
         Source.objects.filter(id=source.id).update(**changes)
 
 
@@ -504,9 +508,12 @@ def _chunks_by_host(sources: list[Source], *, size: int) -> list[list[Source]]:
 
 
 def _worker_start() -> None:
-    """A forked worker starts with nothing of its parent's connections or host turns."""
+    """A forked worker starts with nothing of its parent's connections or host turns; on SQLite
+    it takes turns with the other workers to write (writeturn.py)."""
     connections.close_all()
     politeness_reset()
+    if connection.vendor == "sqlite":
+        write_turns_join(str(connection.settings_dict["NAME"]))
 
 
 def _ingest_chunk(owner: str, source_ids: list[int]) -> list[IngestReport]:
@@ -538,7 +545,7 @@ def sources_record_not_modified(*, sources: list[Source], owner: str) -> None:
     by_interval: dict[int, list[int]] = {}
     for source in sources:
         by_interval.setdefault(source.poll_minutes, []).append(source.id)
-    with transaction.atomic():
+    with write_turn(), transaction.atomic():
         for minutes, ids in by_interval.items():
             Source.objects.filter(id__in=ids).update(
                 last_success_at=now, last_status=304, consecutive_failures=0, last_error="",
