@@ -16,6 +16,7 @@ import hashlib
 import json
 import selectors
 import socket
+import socketserver
 import sys
 import threading
 import time
@@ -44,6 +45,13 @@ class FeedServer(ThreadingHTTPServer):
         super().__init__((address, 0), _Handler)
         self.entries, self.counts, self.lock = entries, counts, lock
         self.latency = latency  # seconds each feed answer waits, as a distant server would
+
+    def server_bind(self) -> None:
+        """HTTPServer's, without asking the resolver for the address's name (socket.getfqdn),
+        which for some loopback addresses waits out the resolver's 5 s timeout: 45 s of the
+        start of 500 servers. The name is never used."""
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
 
     def count(self, status: int) -> None:
         with self.lock:

@@ -35,8 +35,10 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 
 
 class Article(models.Model):
+    # No index of its own: the unique (source, guid) constraint's index leads with the source.
     source = models.ForeignKey(
-        Source, on_delete=models.PROTECT, related_name="articles", null=True, blank=True
+        Source, on_delete=models.PROTECT, related_name="articles", null=True, blank=True,
+        db_index=False,
     )
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.ARTICLE)
     guid = models.CharField(max_length=1000)
@@ -75,7 +77,8 @@ class Article(models.Model):
     primary_country = models.CharField(max_length=2, blank=True)
     primary_region = models.CharField(max_length=40, blank=True)
 
-    status = models.CharField(max_length=20, choices=Status, default=Status.REVIEW, db_index=True)
+    # Indexed by the (status, -site_published_at) index below, which leads with it.
+    status = models.CharField(max_length=20, choices=Status, default=Status.REVIEW)
     fingerprint = models.CharField(
         max_length=64,
         db_index=True,
@@ -129,7 +132,9 @@ class PlaceKind(models.TextChoices):
 class ArticlePlace(models.Model):
     """One country or region an article is filed under."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="places")
+    # Indexed by the unique (article, kind, code) constraint, which leads with it.
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="places",
+                                db_index=False)
     kind = models.CharField(max_length=10, choices=PlaceKind)
     code = models.CharField(max_length=40, help_text="ISO 3166-1 alpha-2 or a region slug.")
     rank = models.PositiveSmallIntegerField(default=0, help_text="0 is the primary one.")
