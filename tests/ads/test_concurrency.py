@@ -41,6 +41,9 @@ def test_100_concurrent_impressions_raise_the_count_by_exactly_100() -> None:
             connections.close_all()
 
     threads = [threading.Thread(target=read, args=(n,)) for n in range(READERS)]
+    # Each reader holds a connection of its own: with this thread's too, 100 readers would ask
+    # a default server (max_connections = 100) for 101 at once.
+    connections.close_all()
     for thread in threads:
         thread.start()
     for thread in threads:
