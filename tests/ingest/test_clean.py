@@ -184,6 +184,18 @@ def test_the_sanitiser_given_a_base_makes_urls_absolute_as_absolutise(
     assert sanitize_html(fragment, base_url=BASE) == sanitize_html(expected)
 
 
+def test_a_link_that_is_no_url_goes_and_the_rest_stays() -> None:
+    fragment = ('<p>Ferry <a href="http://[x/y">news</a> <img src="//[::1/x.jpg"> '
+                '<img data-src="http://[bad/a.jpg"> <img srcset="http://[x/a.jpg 1x, /b.jpg 2x">'
+                ' <a href="/ok">ok</a></p>')
+    for given in (fragment, absolutise(fragment, base_url=BASE)):
+        output = sanitize_html(given, base_url=BASE)
+        assert "[" not in output
+        assert text_of(output) == "Ferry news ok"
+        assert 'href="https://www.harbourgazette.example/ok"' in output
+        assert 'srcset="https://www.harbourgazette.example/b.jpg 2x"' in output
+
+
 def test_urls_made_absolute_are_checked_after_joining() -> None:
     base = "https://www.harbourgazette.example/"
     output = sanitize_html('<a href="java\tscript:alert(1)">a</a><img src="javascript:x">'

@@ -112,15 +112,19 @@ class _AbsoluteURLs:
         self.base_url = base_url
 
     def __call__(self, tag: str, attribute: str, value: str) -> str | None:
-        if attribute == "srcset":
-            return _safe_srcset(tag, attribute, ", ".join(_absolute_srcset(value, self.base_url)))
-        if attribute == "href" and tag == "a":
-            url = strip_tracking(join_url(self.base_url, value.strip()))
-        elif attribute == "src" and tag == "img":
-            url = join_url(self.base_url, value.strip())
-        else:
-            return value
-        return url if urlsplit(url).scheme.lower() in URL_SCHEMES else None
+        try:
+            if attribute == "srcset":
+                absolute = ", ".join(_absolute_srcset(value, self.base_url))
+                return _safe_srcset(tag, attribute, absolute)
+            if attribute == "href" and tag == "a":
+                url = strip_tracking(join_url(self.base_url, value.strip()))
+            elif attribute == "src" and tag == "img":
+                url = join_url(self.base_url, value.strip())
+            else:
+                return value
+            return url if urlsplit(url).scheme.lower() in URL_SCHEMES else None
+        except ValueError:  # no URL at all ("http://[x/"): the attribute goes
+            return None
 
 
 def srcset_candidates(srcset: str) -> list[tuple[str, str]]:
@@ -188,15 +192,23 @@ def absolutise(html: str, *, base_url: str) -> str:
             img.set("srcset", ", ".join(_absolute_srcset(img.get("srcset", ""), base_url)))
     for el, attribute, link, _pos in list(root.iterlinks()):
         if el.tag in {"a", "img"} and attribute in {"href", "src"}:
-            absolute = join_url(base_url, link.strip())
-            el.set(attribute, strip_tracking(absolute) if attribute == "href" else absolute)
+            try:
+                absolute = join_url(base_url, link.strip())
+                el.set(attribute, strip_tracking(absolute) if attribute == "href" else absolute)
+            except ValueError:  # no URL at all ("http://[x/"): the sanitiser drops it
+                continue
     leading = escape(root.text or "", quote=False)
     return leading + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
 
 
 def _absolute_srcset(srcset: str, base_url: str) -> list[str]:
-    return [f"{join_url(base_url, url)} {descriptor}".strip()
-            for url, descriptor in srcset_candidates(srcset)]
+    candidates = []
+    for url, descriptor in srcset_candidates(srcset):
+        try:
+            candidates.append(f"{join_url(base_url, url)} {descriptor}".strip())
+        except ValueError:  # no URL at all: the candidate goes
+            continue
+    return candidates
 
 
 def clean_article(article: ExtractedArticle, *, base_url: str) -> ExtractedArticle:
