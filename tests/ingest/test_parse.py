@@ -119,6 +119,21 @@ def test_relative_links_are_made_absolute_and_tracking_parameters_kept() -> None
     ]
 
 
+def test_a_link_that_is_no_url_leaves_its_item_without_one_and_the_feed_whole() -> None:
+    feed = parse_feed(
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Gazette</title>'
+        b"<link>http://[harbour/</link>"
+        b"<item><title>Ferry back</title><link>http://[x/ferry</link><guid>ferry-1</guid>"
+        b"<description>The night ferry is back.</description></item>"
+        b"<item><title>Pier opens</title><link>https://a.example/pier</link>"
+        b"<description>The pier opens.</description></item></channel></rss>",
+        url="https://a.example/feed.xml", content_type="application/rss+xml",
+    )
+    assert feed.home_url == "https://a.example/feed.xml"
+    assert [(item.title, item.link) for item in feed.items] == [
+        ("Ferry back", ""), ("Pier opens", "https://a.example/pier")]
+
+
 def test_atom_links_follow_xml_base() -> None:
     items = parse_fixture("atom10.xml").items
     assert items[0].link == "https://northwindledger.example/nieuws/2025/06/windpark-akkoord"

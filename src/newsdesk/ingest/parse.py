@@ -28,7 +28,6 @@ import xml.sax
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
 
 import feedparser
 import feedparser_rs
@@ -83,7 +82,7 @@ def _parse_xml_feed(
         raise ParseError(_not_a_feed_reason(content, content_type, error))
     kind: str = data.version or ""
     channel = data.feed
-    home_url = urljoin(url, channel.get("link") or "")
+    home_url = _joined(url, channel.get("link") or "")
     # Atom resolves against the document (RFC 4287); RSS sites write links relative to the site
     base = url if kind.startswith("atom") else home_url or url
     feed_author = _person(channel) if kind.startswith("atom") else ""
@@ -165,7 +164,7 @@ def _xml_item(entry: Mapping[str, Any], *, base: str, kind: str, feed_author: st
     summary_html = (entry.get("summary_detail") or {}).get("value") or ""
     if summary_html == content_html:
         summary_html = ""  # the parser repeats the content as the summary when there is none
-    item_base = urljoin(base, _xml_base(entry))
+    item_base = _joined(base, _xml_base(entry))
     link = _absolute(item_base, entry.get("link") or "")
     return FeedItem(
         guid=_guid((entry.get("id") or "").strip(), link, title, published),
@@ -270,7 +269,7 @@ def _parse_json_feed(content: bytes, *, url: str) -> ParsedFeed:
     items = document.get("items")
     if not isinstance(items, list):
         raise ParseError("The JSON Feed has no list of items")
-    home_url = urljoin(url, _str(document.get("home_page_url")))
+    home_url = _joined(url, _str(document.get("home_page_url")))
     base = home_url or url
     return ParsedFeed(
         title=_fold(html.unescape(_str(document.get("title")))),
@@ -373,8 +372,21 @@ def _first_img(*fragments: str) -> str:
 
 
 def _absolute(base: str, url: str) -> str:
+    """The URL made absolute; "" for none, or for one that is no URL at all ("http://[x/"):
+    an item with such a link is read as an item with none, and the rest of the feed with it."""
     url = url.strip()
-    return join_url(base, url) if url else ""
+    try:
+        return join_url(base, url) if url else ""
+    except ValueError:
+        return ""
+
+
+def _joined(base: str, url: str) -> str:
+    """urljoin(base, url), or base when url is no URL at all."""
+    try:
+        return join_url(base, url) if url else base
+    except ValueError:
+        return base
 
 
 def _unique(values: Iterable[str | None]) -> tuple[str, ...]:
