@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -126,6 +127,36 @@ def test_a_feed_cut_off_inside_an_item_publishes_no_blank_article(
     poll(source)
 
     assert [a.title for a in Article.objects.all()] == ["Tide tables for March"]
+
+
+def test_control_characters_and_malformed_links_cost_no_item_and_fail_no_source(
+    http_server: LocalHTTPServer,
+) -> None:
+    """JSON escapes can carry characters no page may hold, and a link may be no URL at all:
+    each item is still stored, without them, and the source stays healthy."""
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1", "title": "Quarry Hill \u0007 News",
+        "items": [
+            {"id": "qh-1", "url": "https://quarryhill.example/fish",
+             "title": "Fish &amp; chips \u0001 van returns",
+             "content_html": "<p>The van is back \u0002 on Fridays &amp; Saturdays.\ud800</p>"},
+            {"id": "qh-2", "url": "http://[quarryhill/ferry", "title": "Ferry timetable",
+             "content_html": '<p>New times. <a href="http://[x/">Details</a></p>'},
+        ],
+    }
+    http_server.routes["/feed.json"] = (200, {"Content-Type": "application/feed+json"},
+                                        json.dumps(feed).encode())
+    source = source_create(feed_url=http_server.url("/feed.json"))
+
+    poll(source)
+
+    assert reloaded(source).last_error == ""
+    stored = {a.guid: a for a in Article.objects.all()}
+    assert stored["qh-1"].title == "Fish & chips van returns"
+    assert stored["qh-1"].body_html == "<p>The van is back  on Fridays &amp; Saturdays.</p>"
+    assert stored["qh-2"].original_url == ""
+    assert stored["qh-2"].body_html == (
+        '<p>New times. <a rel="noopener noreferrer nofollow">Details</a></p>')
 
 
 def test_too_many_requests_waits_as_long_as_the_publisher_asks(

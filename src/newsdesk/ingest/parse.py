@@ -17,6 +17,7 @@ looks like a URL.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import hashlib
 import html
 import io
@@ -52,8 +53,31 @@ def parse_feed(
     if not content or content.isspace():
         raise ParseError("The feed was empty")
     if is_json_document(content, content_type):
-        return _parse_json_feed(content, url=url)
-    return _parse_xml_feed(content, url=url, content_type=content_type, encoding=encoding)
+        feed = _parse_json_feed(content, url=url)
+    else:
+        feed = _parse_xml_feed(content, url=url, content_type=content_type, encoding=encoding)
+    return _text_only(feed)
+
+
+# Characters no XML or HTML document may hold: C0 controls but tab, newline and carriage return,
+# lone surrogates, U+FFFE and U+FFFF. A JSON Feed can carry them as \u escapes (and a lenient
+# XML parser lets some through); lxml refuses a string with one, and no reader wants them.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ITEM_TEXTS = ("guid", "link", "title", "summary_html", "content_html", "author", "image_url")
+
+
+def _text_only(feed: ParsedFeed) -> ParsedFeed:
+    """The feed with those characters taken out of every text field."""
+    def clean(item: FeedItem) -> FeedItem:
+        changed = {name: _NOT_TEXT.sub("", getattr(item, name)) for name in _ITEM_TEXTS
+                   if _NOT_TEXT.search(getattr(item, name))}
+        categories = tuple(_NOT_TEXT.sub("", c) for c in item.categories)
+        if categories != item.categories:
+            changed["categories"] = categories
+        return dataclasses.replace(item, **changed) if changed else item
+
+    return dataclasses.replace(feed, title=_NOT_TEXT.sub("", feed.title),
+                               items=tuple(clean(item) for item in feed.items))
 
 
 def is_json_document(content: bytes, content_type: str) -> bool:
