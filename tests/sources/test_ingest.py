@@ -159,6 +159,40 @@ def test_control_characters_and_malformed_links_cost_no_item_and_fail_no_source(
         '<p>New times. <a rel="noopener noreferrer nofollow">Details</a></p>')
 
 
+def test_items_with_fields_longer_than_their_columns_are_stored_and_updated_in_place(
+    http_server: LocalHTTPServer,
+) -> None:
+    """A 1,500-character guid, a 2,500-character link and picture: PostgreSQL refuses values
+    longer than their column, which once failed the whole source."""
+    long_guid = "urn:qh:" + "g" * 1500
+    long_link = "https://quarryhill.example/long?" + "q=1&" * 620
+    picture = f'<img src="https://cdn.quarryhill.example/{"p" * 2500}.jpg">'
+    items = [Item(title="A long story", link=long_link, guid=long_guid,
+                  description=picture + " ".join(story(3))),
+             Item(title="A short story", link="https://quarryhill.example/short", guid="qh-2",
+                  description=" ".join(story(4)))]
+    http_server.routes["/feed.xml"] = (200, RSS_TYPE, rss(items))
+    source = source_create(feed_url=http_server.url("/feed.xml"),
+                           content=ContentPolicy.EXCERPT, image_policy="source")
+
+    poll(source)
+
+    assert reloaded(source).last_error == ""
+    assert sorted(Article.objects.values_list("title", flat=True)) == [
+        "A long story", "A short story"]
+    long_one = Article.objects.get(title="A long story")
+    assert len(long_one.guid) <= 1000
+    assert long_one.original_url == "" and long_one.image_url == ""
+
+    items[0] = Item(title="A long story, corrected", link=long_link, guid=long_guid,
+                    description=" ".join(story(3)))
+    http_server.routes["/feed.xml"] = (200, RSS_TYPE, rss(items))
+    poll(Source.objects.filter(id=source.id).update(next_check_at=timezone.now()) and source)
+
+    assert sorted(Article.objects.values_list("title", flat=True)) == [
+        "A long story, corrected", "A short story"]  # the same guid: updated in place
+
+
 def test_too_many_requests_waits_as_long_as_the_publisher_asks(
     http_server: LocalHTTPServer,
 ) -> None:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("newsdesk.ingest")
 SLUG_LENGTH = 100
+URL_MAX_CHARS = 2000  # Article.original_url and image_url
 
 
 @dataclass(frozen=True)
@@ -176,8 +177,10 @@ def _new_article(source: Source, processed: ProcessedItem, slug: str) -> Article
 
 
 def _fill(article: Article, *, source: Source, processed: ProcessedItem) -> None:
+    """The article's fields from the processed item. A URL longer than its column is left out
+    (a cut URL leads nowhere); text is cut to fit, as PostgreSQL refuses what is longer."""
     a, e = processed.article, processed.enrichment
-    article.original_url = a.url
+    article.original_url = a.url if len(a.url) <= URL_MAX_CHARS else ""
     article.feed_link = processed.item.link[:2000]
     article.title = a.title[:500] or "Untitled"
     article.author = a.author[:300]
@@ -185,7 +188,7 @@ def _fill(article: Article, *, source: Source, processed: ProcessedItem) -> None
     article.body_html = a.body_html
     article.pull_quotes = [{"text": q.text, "position": q.position} for q in a.pull_quotes]
     article.summary = e.summary
-    article.language = a.language
+    article.language = a.language[:20]
     article.reading_minutes = e.reading_minutes
     article.is_excerpt = a.is_excerpt
     article.primary_country = e.primary_country
@@ -196,7 +199,7 @@ def _fill(article: Article, *, source: Source, processed: ProcessedItem) -> None
     article.image_caption = a.image_caption[:1000]
     if source.image_policy == "site":
         article.image_source, article.image_url, article.image_credit = ImageSource.SITE, "", ""
-    elif a.image_url:
+    elif a.image_url and len(a.image_url) <= URL_MAX_CHARS:
         article.image_source = ImageSource.PUBLISHER
         article.image_url = a.image_url
         article.image_credit = (a.image_credit or source.name)[:500]

@@ -44,6 +44,7 @@ JSON_CONTENT_TYPES = ("application/feed+json", "application/json")
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 HTML_PAGE = re.compile(rb"<!doctype\s+html|<html[\s>]", re.IGNORECASE)
 LEADING_NOISE = codecs.BOM_UTF8 + b" \t\r\n"
+GUID_MAX_CHARS = 1000  # what the store keeps of an id (Article.guid)
 
 
 def parse_feed(
@@ -354,11 +355,14 @@ def _str(value: object) -> str:
 
 
 def _guid(given: str, link: str, title: str, published: datetime | None) -> str:
-    """The publisher's id, else the link, else a digest stable across fetches."""
-    if given:
-        return given
-    if link:
-        return strip_tracking(link)  # the same item re-tagged by the publisher keeps its id
+    """The publisher's id, else the link, else a digest stable across fetches; an id longer
+    than GUID_MAX_CHARS is kept as its digest, also stable."""
+    if given or link:
+        # the same item re-tagged by the publisher keeps its id
+        guid = given or strip_tracking(link)
+        if len(guid) <= GUID_MAX_CHARS:
+            return guid
+        return "sha256:" + hashlib.sha256(guid.encode()).hexdigest()
     stamp = published.isoformat() if published else ""
     return "sha256:" + hashlib.sha256(f"{title}{stamp}".encode()).hexdigest()
 
