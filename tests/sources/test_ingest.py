@@ -302,6 +302,28 @@ def test_a_second_poll_asks_with_the_etag_and_a_304_stores_nothing(
     assert (source.etag, source.last_status, source.last_error) == ('"v1"', 304, "")
 
 
+def test_validators_and_a_home_link_too_long_to_keep_are_let_go_and_the_items_kept(
+    http_server: LocalHTTPServer,
+) -> None:
+    """An ETag of 600 characters, a Last-Modified of 150, a channel link of 2,500: none fits its
+    column (PostgreSQL refused them, and with them the poll's articles); the next poll simply
+    asks without them."""
+    body = rss([Item(title="Harbour wall repaired", guid="hw-1", link="https://a.example/hw",
+                     description=" ".join(story(5)))],
+               home="https://a.example/" + "h" * 2500)
+    http_server.routes["/feed.xml"] = (
+        200, {**RSS_TYPE, "ETag": '"' + "e" * 600 + '"', "Last-Modified": "x" * 150}, body)
+    source = source_create(feed_url=http_server.url("/feed.xml"), content=ContentPolicy.EXCERPT)
+    Source.objects.filter(id=source.id).update(home_url="", domain="")  # taken from the feed
+
+    poll(source)
+
+    source = reloaded(source)
+    assert (source.last_error, source.last_status) == ("", 200)
+    assert (source.etag, source.last_modified, source.home_url) == ("", "", "")
+    assert [a.title for a in Article.objects.all()] == ["Harbour wall repaired"]
+
+
 class NewsdeskCommand:
     """The newsdesk command in a process of its own, on the state under `home`, with settings."""
 

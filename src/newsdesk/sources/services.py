@@ -305,16 +305,26 @@ def source_record_success(*, source: Source, fetched: FetchResult, feed: ParsedF
         "next_check_at": now + timedelta(minutes=source.poll_minutes),
     }
     if not fetched.not_modified:
-        changes["etag"] = fetched.etag or ""
-        changes["last_modified"] = fetched.last_modified or ""
-    if fetched.permanent_redirect and fetched.permanent_redirect != source.feed_url:
-        if not Source.objects.filter(feed_url=fetched.permanent_redirect).exists():
+        # A validator longer than its column is not kept: the next poll asks unconditionally.
+        changes["etag"] = _fitting("etag", fetched.etag or "")
+        changes["last_modified"] = _fitting("last_modified", fetched.last_modified or "")
+    moved_to = _fitting("feed_url", fetched.permanent_redirect or "")
+    if moved_to and moved_to != source.feed_url:
+        if not Source.objects.filter(feed_url=moved_to).exists():
             changes["moved_from"] = source.feed_url
-            changes["feed_url"] = fetched.permanent_redirect
-    if feed is not None and feed.home_url and not source.home_url:
-        changes["home_url"] = feed.home_url
-        changes["domain"] = urlsplit(feed.home_url).hostname or ""
+            changes["feed_url"] = moved_to
+    home_url = _fitting("home_url", feed.home_url if feed is not None else "")
+    if home_url and not source.home_url:
+        changes["home_url"] = home_url
+        changes["domain"] = _fitting("domain", urlsplit(home_url).hostname or "")
     Source.objects.filter(id=source.id).update(**changes)
+
+
+def _fitting(name: str, value: str) -> str:
+    """value when it fits the Source column `name`, else "": PostgreSQL refuses a longer one,
+    and a cut URL or validator would be wrong."""
+    field = Source._meta.get_field(name)
+    return value if len(value) <= (getattr(field, "max_length", None) or len(value)) else ""
 
 
 def source_record_failure(*, source: Source, error: IngestError) -> None:
