@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import random
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 
 from newsdesk.ingest.errors import ParseError
 from newsdesk.ingest.parse import parse_feed
+from newsdesk.ingest.pipeline import SourceConfig, process_item
 from newsdesk.ingest.types import ParsedFeed
 
 FEEDS = Path(__file__).parent.parent / "data" / "feeds"
@@ -267,3 +269,78 @@ def test_a_url_in_the_bytes_is_never_fetched(content: bytes, no_network: list[ob
     with pytest.raises(ParseError):
         parse_feed(content, url="https://quarryhill.example/rss.xml")
     assert no_network == []
+
+
+# -- damaged feeds --------------------------------------------------------------------------------
+
+DAMAGE = (b"\x00", b"\x01", b"&#1;", b"&#xD800;", b"&bogus;", b"<![CDATA[", b"]]>", b"<", b">",
+          b"&", b"\xff\xfe", b"\xc3", b"<link>http://[x/</link>", b"<img src='http://[y/'>",
+          b"<guid>" + b"g" * 1200 + b"</guid>", b"<pubDate>Mon, 99 Foo 2025</pubDate>",
+          b'xml:base="http://[z/"', b"<media:content url='http://[m/' medium='image'/>",
+          b"<enclosure url='' type='image/jpeg'/>", b"<?xml version='1.0' encoding='bogus'?>",
+          b"<!DOCTYPE x [<!ENTITY a 'aaaa'>]>", b"&a;")
+
+
+def damaged(rng: random.Random, document: bytes) -> bytes:
+    """The document with a few bytes inserted, deleted, replaced or cut off."""
+    data = bytearray(document)
+    for _ in range(rng.randint(1, 4)):
+        if not data:
+            break
+        at = rng.randrange(len(data))
+        roll = rng.random()
+        if roll < 0.5:
+            data[at:at] = rng.choice(DAMAGE)
+        elif roll < 0.7:
+            del data[at:at + rng.randint(1, 50)]
+        elif roll < 0.8:
+            del data[at:]
+        else:
+            data[at] = rng.randrange(256)
+    return bytes(data)
+
+
+def test_a_damaged_feed_is_read_or_refused_in_words_never_an_internal_error() -> None:
+    """Damage in one spot never fails a whole source with a crash: the parser salvages what
+    it can, or says in words why it cannot, and every item it gives goes through the stages."""
+    documents = [(FEEDS / name).read_bytes() for name in SERVED
+                 if name.endswith(".xml") and (FEEDS / name).read_bytes().strip()]
+    config = SourceConfig(feed_url="https://a.example/feed", full_text=False)
+    rng = random.Random(20251128)  # noqa: S311 - a fixed seed, for repeatable damage
+    read = 0
+    for _ in range(600):
+        try:
+            feed = parse_feed(damaged(rng, rng.choice(documents)),
+                              url="https://a.example/feed", content_type="application/rss+xml")
+        except ParseError as error:
+            assert str(error)
+            continue
+        for item in feed.items:
+            process_item(item, config, fetch_page=_no_page)
+        read += 1
+    assert read > 300  # most damage leaves a feed to read
+
+
+def test_a_json_feed_of_the_wrong_types_is_read_or_refused_in_words() -> None:
+    values = (None, 1, 1.5, True, "", "x", "http://[x/", "<p>a</p>", [], ["a"], [None], {},
+              {"url": 5}, "2025-13-45T99:99:99Z", "\u0000", "a" * 3000, [{"name": 5}], -1e308)
+    keys = ("id", "url", "external_url", "title", "content_html", "content_text", "summary",
+            "image", "date_published", "date_modified", "authors", "author", "tags")
+    config = SourceConfig(feed_url="https://a.example/feed.json", full_text=False)
+    rng = random.Random(7)  # noqa: S311 - a fixed seed, for repeatable feeds
+    for _ in range(600):
+        item = {key: rng.choice(values) for key in rng.sample(keys, rng.randint(0, len(keys)))}
+        document = {"version": "https://jsonfeed.org/version/1.1", "title": rng.choice(values),
+                    "home_page_url": rng.choice(values), "items": [item]}
+        try:
+            feed = parse_feed(json.dumps(document).encode(), url="https://a.example/feed.json",
+                              content_type="application/feed+json")
+        except ParseError as error:
+            assert str(error)
+            continue
+        for parsed in feed.items:
+            process_item(parsed, config, fetch_page=_no_page)
+
+
+def _no_page(url: str) -> Any:
+    raise AssertionError(f"excerpt sources fetch no page ({url})")

@@ -184,12 +184,15 @@ def absolutise(html: str, *, base_url: str) -> str:
         return html  # no link, no picture: nothing to change (nh3 tidies the markup next)
     root = lxml.html.fragment_fromstring(html, create_parent="div")
     for img in root.iter("img"):
-        for lazy, real in LAZY_SOURCES:
-            if img.get(lazy):
-                img.set(real, img.get(lazy, ""))
-                del img.attrib[lazy]
-        if img.get("srcset"):
-            img.set("srcset", ", ".join(_absolute_srcset(img.get("srcset", ""), base_url)))
+        try:
+            for lazy, real in LAZY_SOURCES:
+                if img.get(lazy):
+                    img.set(real, img.get(lazy, ""))
+                    del img.attrib[lazy]
+            if img.get("srcset"):
+                img.set("srcset", ", ".join(_absolute_srcset(img.get("srcset", ""), base_url)))
+        except ValueError:  # a control character lxml will not write back: the sanitiser judges
+            continue
     for el, attribute, link, _pos in list(root.iterlinks()):
         if el.tag in {"a", "img"} and attribute in {"href", "src"}:
             try:

@@ -97,7 +97,10 @@ def _parse_xml_feed(
     readable = _declared(content, encoding)
     data = None
     if readable is not None:
-        data = feedparser_rs.parse(readable, sanitize_html=False, resolve_relative_uris=False)
+        try:
+            data = feedparser_rs.parse(readable, sanitize_html=False, resolve_relative_uris=False)
+        except ValueError:  # a document it gives up on: feedparser salvages what it can
+            data = None
     if data is None or data.bozo or _blanked_links(data) or (
             b"xml:base" in content and "rss" in data.version):  # feedparser-rs: Atom's only
         data = _parse_loosely(content, content_type, encoding)
@@ -155,12 +158,15 @@ def _blanked_links(data: Any) -> bool:
 
 
 def _parse_loosely(content: bytes, content_type: str, encoding: str | None) -> Any:
-    return feedparser.parse(
-        io.BytesIO(content),  # a stream, so feedparser never takes the bytes for a path or URL
-        response_headers=_response_headers(content_type, encoding),
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    try:
+        return feedparser.parse(
+            io.BytesIO(content),  # a stream, so feedparser never takes the bytes for a path or URL
+            response_headers=_response_headers(content_type, encoding),
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except (UnicodeError, ValueError) as exc:  # bytes that no decoding makes a document of
+        raise ParseError(f"This is not a feed: its text cannot be read ({exc})") from exc
 
 
 def _response_headers(content_type: str, encoding: str | None) -> dict[str, str]:
@@ -250,7 +256,8 @@ def _xml_image(entry: Mapping[str, Any]) -> str:
     enclosures = [
         link["href"]
         for link in entry.get("links") or ()
-        if link.get("rel") == "enclosure" and (link.get("type") or "").startswith("image/")
+        if link.get("rel") == "enclosure" and link.get("href")
+        and (link.get("type") or "").startswith("image/")
     ]
     return next(iter(thumbnails + enclosures), "")
 
@@ -326,8 +333,12 @@ def _json_item(item: Mapping[str, Any], *, base: str) -> FeedItem:
         published=published,
         updated=_iso_utc(item.get("date_modified")),
         image_url=_absolute(base, image or _first_img(content_html, summary)),
-        categories=_unique(tag for tag in item.get("tags") or () if isinstance(tag, str)),
+        categories=_unique(tag for tag in _list(item.get("tags")) if isinstance(tag, str)),
     )
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _json_author(item: Mapping[str, Any]) -> Mapping[str, Any]:
