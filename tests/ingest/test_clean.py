@@ -432,16 +432,9 @@ def test_random_tag_soup_with_a_base_url_yields_nothing_unsafe() -> None:
 
 def test_sanitised_text_reads_the_sanitisers_output_as_plain_text_does() -> None:
     rng = random.Random(5)  # noqa: S311 - a fixed seed, for repeatable tag soup
-    compared = 0
     for _ in range(600):
         output = sanitize_html(tag_soup(rng))
-        try:
-            expected = plain_text(output)
-        except ValueError:  # lxml takes no control characters; nh3 lets some through
-            continue
-        assert sanitised_text(output) == expected, output
-        compared += 1
-    assert compared > 500
+        assert sanitised_text(output) == plain_text(output), output
 
 
 def test_random_tag_soup_keeps_the_text_outside_dangerous_elements() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -465,3 +466,51 @@ def test_feed_excerpt_summary_is_text_without_script_source() -> None:
                     summary_html="<script>window.t = 'beacon';</script><style>p{color:red}</style>"
                                  "<p>The lamp goes <b>out</b> on Friday.</p>")
     assert article_from_feed_item(item).summary == "The lamp goes out on Friday."
+
+
+# -- damaged pages --------------------------------------------------------------------------------
+
+PAGE_DAMAGE = (
+    b"\x00", b"\x01", b"&#1;", b"&#xD800;", b"<", b">", b"&", b"\xff\xfe", b"\xc3",
+    b"<a href='http://[x/'>x</a>", b"<img src='http://[y/' data-src='http://[z/'>",
+    b'<link rel="canonical" href="http://[c/">', b'<meta property="og:image" content="http://[i/">',
+    b'<meta property="og:url" content="' + b"u" * 3000 + b'">', b'<html lang="' + b"l" * 50 + b'">',
+    b'<script type="application/ld+json">{"@type":"NewsArticle","author":5,"datePublished":[1],'
+    b'"image":{"url":null},"articleBody":7}</script>',
+    b'<script type="application/ld+json">[[[{]]</script>', b'<meta name="author" content="\x01">',
+    b"<blockquote class='pullquote'></blockquote>",
+    b"<figure><img src='a.jpg'><figcaption>&#2;</figcaption></figure>",
+    b"<time datetime='9999-99-99'>", b'<meta property="article:published_time" content="-1">',
+)
+
+
+def test_a_damaged_page_gives_an_article_or_the_feeds_excerpt_never_a_crash() -> None:
+    """Whatever a page holds, the item goes through: from the page when it can be read, else
+    from the feed (an ExtractError says why)."""
+    from newsdesk.ingest.pipeline import SourceConfig, process_item
+    from newsdesk.ingest.types import FetchResult
+
+    pages = [path.read_bytes() for path in sorted(PAGES.glob("*.html"))]
+    config = SourceConfig(feed_url="https://a.example/feed", full_text=True)
+    item = FeedItem(guid="g", link="https://a.example/story", title="A story",
+                    summary_html="<p>What the feed says.</p>")
+    rng = random.Random(20251128)  # noqa: S311 - a fixed seed, for repeatable damage
+    from_page = 0
+    for _ in range(300):
+        data = bytearray(rng.choice(pages))
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(data))
+            roll = rng.random()
+            if roll < 0.6:
+                data[at:at] = rng.choice(PAGE_DAMAGE)
+            elif roll < 0.8:
+                del data[at:at + rng.randint(1, 80)]
+            else:
+                data[at] = rng.randrange(256)
+        page = FetchResult(url="https://a.example/story", status=200, content=bytes(data),
+                           content_type="text/html",
+                           encoding=rng.choice([None, "utf-8", "no-such-charset"]))
+        processed = process_item(item, config, fetch_page=lambda url, page=page: page)
+        assert processed.article.title
+        from_page += not processed.article.is_excerpt
+    assert from_page > 200  # most damage leaves a page to read

@@ -193,6 +193,44 @@ def test_items_with_fields_longer_than_their_columns_are_stored_and_updated_in_p
         "A long story, corrected", "A short story"]  # the same guid: updated in place
 
 
+def test_an_item_that_meets_a_bug_is_left_out_in_words_and_the_rest_is_stored(
+    http_server: LocalHTTPServer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from newsdesk.sources import services
+
+    def process_item(item: Any, *args: Any, **kwargs: Any) -> Any:
+        if item.guid == "qh-1":
+            raise RuntimeError("a bug in the pipeline")
+        return real_process_item(item, *args, **kwargs)
+
+    real_process_item = services.process_item
+    monkeypatch.setattr(services, "process_item", process_item)
+    items = [Item(title=f"Quarry news {n}", guid=f"qh-{n}", link=f"https://a.example/{n}",
+                  description=" ".join(story(n))) for n in range(3)]
+
+    def with_etag(request: RequestHandler) -> None:
+        request.send_plain(200, {**RSS_TYPE, "ETag": '"v1"'}, rss(items))
+
+    http_server.routes["/feed.xml"] = with_etag
+    source = source_create(feed_url=http_server.url("/feed.xml"))
+
+    poll(source)
+
+    assert sorted(Article.objects.values_list("guid", flat=True)) == ["qh-0", "qh-2"]
+    source = reloaded(source)
+    assert source.last_status == 200 and source.consecutive_failures == 0
+    assert source.last_error.startswith("1 of its items could not be read and were left out "
+                                        "(the first: Quarry news 1: a bug in the pipeline)")
+    assert source.etag == ""  # so the next poll reads the whole feed, and the item, again
+
+    monkeypatch.setattr(services, "process_item", real_process_item)  # the bug is fixed
+    Source.objects.filter(id=source.id).update(next_check_at=timezone.now())
+    poll(source)
+
+    assert sorted(Article.objects.values_list("guid", flat=True)) == ["qh-0", "qh-1", "qh-2"]
+    assert (reloaded(source).last_error, reloaded(source).etag) == ("", '"v1"')
+
+
 def test_too_many_requests_waits_as_long_as_the_publisher_asks(
     http_server: LocalHTTPServer,
 ) -> None:

@@ -57,6 +57,15 @@ def join_url(base: str, url: str) -> str:
     return urljoin(base, url)
 
 
+def joined_url(base: str, url: str) -> str:
+    """join_url(base, url), or "" when url is no URL at all ("http://[x/" raises in urljoin):
+    for URLs from a publisher's markup, where one bad address must not cost the article."""
+    try:
+        return join_url(base, url)
+    except ValueError:
+        return ""
+
+
 @lru_cache(maxsize=4096)  # an item's link is stripped at several stages
 def strip_tracking(url: str) -> str:
     """The URL without tracking parameters or a fragment; other parameters keep their order."""
@@ -150,8 +159,15 @@ def plain_text(value: str) -> str:
     if not value:
         return ""
     if "<" in value or "&" in value:
-        return fragment_text(lxml.html.fragment_fromstring(value, create_parent="div"))
-    return " ".join(value.split())
+        try:
+            return fragment_text(lxml.html.fragment_fromstring(value, create_parent="div"))
+        except (lxml.etree.ParserError, ValueError):  # nothing lxml can read, or a control
+            value = unescape(_ANY_TAG.sub("", _NOT_TEXT.sub("", value)))  # character in it
+    return " ".join(_NOT_TEXT.sub("", value).split())
+
+
+_ANY_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 _HAS_CODE = lxml.etree.XPath("boolean(.//script | .//style | .//template)")
@@ -162,7 +178,7 @@ _TEXT_OUTSIDE_CODE = lxml.etree.XPath(
 def fragment_text(root: lxml.html.HtmlElement) -> str:
     """plain_text() of a fragment already parsed (under one parent), the tree left as it is."""
     text = "".join(_TEXT_OUTSIDE_CODE(root)) if _HAS_CODE(root) else root.text_content()
-    return " ".join(text.split())
+    return " ".join(_NOT_TEXT.sub("", text).split())
 
 
 # A tag as nh3 writes it: attribute values in double quotes, a quote inside one as &quot;.
@@ -173,7 +189,7 @@ def sanitised_text(html: str) -> str:
     """plain_text() of sanitize_html's output, read without parsing it again: nh3 leaves no
     script, style or comment, writes every < and > of the text as an entity, and quotes every
     attribute value, so taking out the tags leaves the text."""
-    return " ".join(unescape(_SANITISED_TAG.sub("", html)).split())
+    return " ".join(_NOT_TEXT.sub("", unescape(_SANITISED_TAG.sub("", html))).split())
 
 
 def absolutise(html: str, *, base_url: str) -> str:

@@ -14,14 +14,14 @@ import re
 from collections.abc import Iterable, Iterator
 from functools import cache
 from itertools import islice
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import lxml.html
 import trafilatura
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from newsdesk.ingest.clean import fragment_text, plain_text
+from newsdesk.ingest.clean import fragment_text, joined_url, plain_text
 from newsdesk.ingest.errors import ExtractError
 from newsdesk.ingest.extract_meta import BYLINE, BYLINE_MAX_CHARS, BYLINE_PREFIX, page_meta
 from newsdesk.ingest.site_rules import SiteRule, generic_rules, rule_for
@@ -174,16 +174,42 @@ def article_from_feed_item(item: FeedItem, *, reason: str = "",
 
 
 def _parse_document(content: bytes | str, encoding: str | None) -> lxml.html.HtmlElement:
+    doc = None
     if isinstance(content, bytes):
-        parser = lxml.html.HTMLParser(encoding=encoding) if encoding else None
         try:
-            return lxml.html.document_fromstring(content, parser=parser)
-        except (etree.ParserError, LookupError):
+            parser = lxml.html.HTMLParser(encoding=encoding) if encoding else None
+            doc = lxml.html.document_fromstring(content, parser=parser)
+        except (etree.ParserError, LookupError):  # an unknown charset: read as UTF-8
             content = content.decode("utf-8", "replace")
-    try:
-        return lxml.html.document_fromstring(content)
-    except etree.ParserError as exc:
-        raise ExtractError("The article page is empty or not HTML.") from exc
+    if doc is None:
+        try:
+            doc = lxml.html.document_fromstring(content)
+        except etree.ParserError as exc:
+            raise ExtractError("The article page is empty or not HTML.") from exc
+    found = (CONTROL_BYTES if isinstance(content, bytes) else CONTROL_CHARACTERS).search(content)
+    if found:
+        _drop_control_characters(doc)
+    return doc
+
+
+# Raw, or written as character references ("&#1;"), which the parser turns into characters:
+# lxml then refuses to write back any text that holds one, and no reader wants them.
+CONTROL_CHARACTERS = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f]|&#(?:[xX]0*[0-9a-fA-F]{1,2}|0*\d{1,2});")
+CONTROL_BYTES = re.compile(CONTROL_CHARACTERS.pattern.encode())
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _drop_control_characters(doc: lxml.html.HtmlElement) -> None:
+    for el in doc.iter():
+        if el.text and _NOT_TEXT.search(el.text):
+            el.text = _NOT_TEXT.sub("", el.text)
+        if el.tail and _NOT_TEXT.search(el.tail):
+            el.tail = _NOT_TEXT.sub("", el.tail)
+        if isinstance(el.tag, str):
+            for name, value in el.attrib.items():
+                if _NOT_TEXT.search(value):
+                    el.set(name, _NOT_TEXT.sub("", value))
 
 
 def _attached(el: lxml.html.HtmlElement) -> bool:
@@ -400,7 +426,7 @@ def _image_source(img: lxml.html.HtmlElement, url: str) -> str:
     for name in (*LAZY_IMAGE_SOURCES, "src"):
         value = (img.get(name) or "").strip()
         if value and not value.startswith("data:"):
-            return urljoin(url, value)
+            return joined_url(url, value)
     return ""
 
 

@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin
 
 import lxml.html
+
+from newsdesk.ingest.clean import joined_url
 
 BYLINE = "[rel=author], .author, .byline__name, [itemprop=author]"
 BYLINE_MAX_CHARS = 160  # a longer block that names the author is text, not a byline
@@ -89,7 +90,7 @@ def page_meta(doc: lxml.html.HtmlElement, url: str) -> PageMeta:
     canonical = next((el.get("href") for el in doc.iter("link")
                       if "canonical" in (el.get("rel") or "").lower().split() and el.get("href")),
                      None)
-    meta.canonical = urljoin(url, canonical or props.get("og:url") or url)
+    meta.canonical = joined_url(url, canonical or props.get("og:url") or url) or url
     meta.notes.append("url: link rel=canonical" if canonical else
                       "url: og:url" if props.get("og:url") else "url: the fetched address")
 
@@ -110,7 +111,7 @@ def page_meta(doc: lxml.html.HtmlElement, url: str) -> PageMeta:
     if meta.language:
         meta.notes.append("language: <html lang>" if doc.get("lang") else "language: og:locale")
     image = props.get("og:image") or props.get("twitter:image") or _ld_image(ld)
-    meta.image = urljoin(url, image) if image else ""
+    meta.image = joined_url(url, image) if image else ""
     meta.image_credit = _ld_image_credit(ld)
     body = ld.get("articleBody")
     meta.article_body = body if isinstance(body, str) else ""

@@ -35,7 +35,7 @@ import feedparser_rs
 import lxml.etree
 import lxml.html
 
-from newsdesk.ingest.clean import join_url, strip_tracking
+from newsdesk.ingest.clean import joined_url, strip_tracking
 from newsdesk.ingest.errors import ParseError
 from newsdesk.ingest.types import FeedItem, ParsedFeed
 
@@ -414,18 +414,12 @@ def _absolute(base: str, url: str) -> str:
     """The URL made absolute; "" for none, or for one that is no URL at all ("http://[x/"):
     an item with such a link is read as an item with none, and the rest of the feed with it."""
     url = url.strip()
-    try:
-        return join_url(base, url) if url else ""
-    except ValueError:
-        return ""
+    return joined_url(base, url) if url else ""
 
 
 def _joined(base: str, url: str) -> str:
     """urljoin(base, url), or base when url is no URL at all."""
-    try:
-        return join_url(base, url) if url else base
-    except ValueError:
-        return base
+    return (joined_url(base, url) or base) if url else base
 
 
 def _unique(values: Iterable[str | None]) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ import logging
 import multiprocessing
 import uuid
 from collections import deque
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -167,6 +167,7 @@ class IngestReport:
     error: str = ""
     outcomes: list[StoreOutcome] = field(default_factory=list)
     released: bool = False  # the lease was released with the poll's own writes
+    skipped: list[str] = field(default_factory=list)  # items a bug kept out, in words
 
 
 def source_config(source: Source) -> SourceConfig:
@@ -249,7 +250,12 @@ def _source_store_poll(source: Source, poll_feed: Callable[[], FeedPoll], *,
         if item.guid in known and known[item.guid] == feed_hash(item):
             report.unchanged += 1
             continue
-        processed = process_item(item, config, fetch_page=fetch_page)
+        try:
+            processed = process_item(item, config, fetch_page=fetch_page)
+        except Exception as exc:  # a bug met by one item must not keep out the feed's others
+            log.exception("source %s: item %s could not be processed", source.id, item.guid)
+            report.skipped.append(f"{item.title or item.link or item.guid}: {exc}")
+            continue
         if article_wanted(processed.article.title, processed.article.body_html,
                           include=source.include_keywords, exclude=source.exclude_keywords):
             wanted.append(processed)
@@ -261,7 +267,8 @@ def _source_store_poll(source: Source, poll_feed: Callable[[], FeedPoll], *,
     # conditional-GET state on: that state never runs ahead of the articles it covers.
     with write_turn(), transaction.atomic():
         _store_processed(source, wanted, report, known=known.keys())
-        source_record_success(source=source, fetched=fetched, feed=poll.feed)
+        source_record_success(source=source, fetched=fetched, feed=poll.feed,
+                              skipped=report.skipped)
         if owner:
             source_release(source=source, owner=owner)
             report.released = True
@@ -295,16 +302,26 @@ def _is_empty(item: FeedItem) -> bool:
     return not (item.title or item.link or item.summary_html.strip() or item.content_html.strip())
 
 
-def source_record_success(*, source: Source, fetched: FetchResult, feed: ParsedFeed | None) -> None:
+def source_record_success(*, source: Source, fetched: FetchResult, feed: ParsedFeed | None,
+                          skipped: Sequence[str] = ()) -> None:
+    """The poll went through. skipped: items a bug kept out; they are named in the source's
+    error, and the validators are not kept, so that the next poll reads the whole feed again."""
     now = timezone.now()
+    warning = feed.warning if feed is not None else ""
+    if skipped:
+        warning = " ".join(filter(None, [warning, (
+            f"{len(skipped)} of its items could not be read and were left out (the first: "
+            f"{skipped[0]}); the whole feed is read again at the next poll.")]))
     changes: dict[str, object] = {
         "last_success_at": now,
         "last_status": fetched.status,
         "consecutive_failures": 0,
-        "last_error": feed.warning if feed is not None else "",
+        "last_error": warning,
         "next_check_at": now + timedelta(minutes=source.poll_minutes),
     }
-    if not fetched.not_modified:
+    if skipped:
+        changes["etag"] = changes["last_modified"] = ""
+    elif not fetched.not_modified:
         # A validator longer than its column is not kept: the next poll asks unconditionally.
         changes["etag"] = _fitting("etag", fetched.etag or "")
         changes["last_modified"] = _fitting("last_modified", fetched.last_modified or "")
