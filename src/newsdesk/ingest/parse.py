@@ -70,6 +70,9 @@ _ITEM_TEXTS = ("guid", "link", "title", "summary_html", "content_html", "author"
 def _text_only(feed: ParsedFeed) -> ParsedFeed:
     """The feed with those characters taken out of every text field."""
     def clean(item: FeedItem) -> FeedItem:
+        if not _NOT_TEXT.search("".join([*(getattr(item, n) for n in _ITEM_TEXTS),
+                                         *item.categories])):
+            return item  # as nearly every item is
         changed = {name: _NOT_TEXT.sub("", getattr(item, name)) for name in _ITEM_TEXTS
                    if _NOT_TEXT.search(getattr(item, name))}
         categories = tuple(_NOT_TEXT.sub("", c) for c in item.categories)
