@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.damage import damaged
 
 from newsdesk.ingest.errors import ParseError
 from newsdesk.ingest.parse import parse_feed
@@ -281,25 +282,6 @@ DAMAGE = (b"\x00", b"\x01", b"&#1;", b"&#xD800;", b"&bogus;", b"<![CDATA[", b"]]
           b"<!DOCTYPE x [<!ENTITY a 'aaaa'>]>", b"&a;")
 
 
-def damaged(rng: random.Random, document: bytes) -> bytes:
-    """The document with a few bytes inserted, deleted, replaced or cut off."""
-    data = bytearray(document)
-    for _ in range(rng.randint(1, 4)):
-        if not data:
-            break
-        at = rng.randrange(len(data))
-        roll = rng.random()
-        if roll < 0.5:
-            data[at:at] = rng.choice(DAMAGE)
-        elif roll < 0.7:
-            del data[at:at + rng.randint(1, 50)]
-        elif roll < 0.8:
-            del data[at:]
-        else:
-            data[at] = rng.randrange(256)
-    return bytes(data)
-
-
 def test_a_damaged_feed_is_read_or_refused_in_words_never_an_internal_error() -> None:
     """Damage in one spot never fails a whole source with a crash: the parser salvages what
     it can, or says in words why it cannot, and every item it gives goes through the stages."""
@@ -310,7 +292,7 @@ def test_a_damaged_feed_is_read_or_refused_in_words_never_an_internal_error() ->
     read = 0
     for _ in range(600):
         try:
-            feed = parse_feed(damaged(rng, rng.choice(documents)),
+            feed = parse_feed(damaged(rng, rng.choice(documents), DAMAGE),
                               url="https://a.example/feed", content_type="application/rss+xml")
         except ParseError as error:
             assert str(error)
