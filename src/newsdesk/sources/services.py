@@ -254,7 +254,7 @@ def _source_store_poll(source: Source, poll_feed: Callable[[], FeedPoll], *,
             processed = process_item(item, config, fetch_page=fetch_page)
         except Exception as exc:  # a bug met by one item must not keep out the feed's others
             log.exception("source %s: item %s could not be processed", source.id, item.guid)
-            report.skipped.append(f"{item.title or item.link or item.guid}: {exc}")
+            report.skipped.append(f"{item.title or item.link or item.guid}: {exc}"[:300])
             continue
         if article_wanted(processed.article.title, processed.article.body_html,
                           include=source.include_keywords, exclude=source.exclude_keywords):
@@ -340,8 +340,8 @@ def source_record_success(*, source: Source, fetched: FetchResult, feed: ParsedF
 def _fitting(name: str, value: str) -> str:
     """value when it fits the Source column `name`, else "": PostgreSQL refuses a longer one,
     and a cut URL or validator would be wrong."""
-    field = Source._meta.get_field(name)
-    return value if len(value) <= (getattr(field, "max_length", None) or len(value)) else ""
+    limit = Source._meta.get_field(name).max_length
+    return value if limit is None or len(value) <= limit else ""
 
 
 def source_record_failure(*, source: Source, error: IngestError) -> None:
