@@ -58,6 +58,15 @@ def test_base_element_sets_where_relative_feed_links_point() -> None:
     assert feed.url == "https://static.harbourgazette.example/site/rss.xml"
 
 
+def test_addresses_that_are_no_urls_are_passed_over() -> None:
+    page = (b'<html><head><base href="http://[x/">'
+            b'<link rel="alternate" type="application/rss+xml" href="http://[y/feed">'
+            b'<link rel="alternate" type="application/rss+xml" href="/feed.xml"></head>'
+            b'<body><a href="http://[z/rss">RSS</a></body></html>')
+    assert discover_feeds(page, base_url="https://quarryhill.example/") == [
+        FeedLink(url="https://quarryhill.example/feed.xml", title="", type="application/rss+xml")]
+
+
 def test_falls_back_to_feed_like_links_on_the_same_host() -> None:
     page = b"""<!DOCTYPE html><html><head><title>Quarry Hill Weekly</title></head><body>
       <nav><a href="/about">About</a> <a href="/feed/">Subscribe</a></nav>

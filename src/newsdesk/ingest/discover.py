@@ -6,11 +6,12 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
 
+from newsdesk.ingest.clean import joined_url
 from newsdesk.ingest.parse import JSON_FEED_VERSION, is_json_document
 
 FEED_TYPES = frozenset(
@@ -37,7 +38,7 @@ def discover_feeds(html: bytes, *, base_url: str) -> list[FeedLink]:
         root = lxml.html.document_fromstring(html)
     except (ValueError, lxml.etree.ParserError):
         return []
-    base = urljoin(base_url, root.xpath("string(//base/@href)").strip())
+    base = joined_url(base_url, root.xpath("string(//base/@href)").strip()) or base_url
     found = _unique(_announced(root, base)) or _unique(_linked(root, base, base_url))
     return list(found.values())
 
@@ -71,8 +72,8 @@ def _http_url(base: str, href: str | None) -> str:
     """href made absolute, or "" when it is missing or not http(s) (javascript:, mailto:)."""
     if not href or not href.strip():
         return ""
-    url = urljoin(base, href.strip())
-    return url if urlsplit(url).scheme in ("http", "https") else ""
+    url = joined_url(base, href.strip())  # "" for one that is no URL at all
+    return url if url and urlsplit(url).scheme in ("http", "https") else ""
 
 
 def _unique(links: Iterator[FeedLink]) -> dict[str, FeedLink]:
@@ -113,3 +114,4 @@ def _root_name(content: bytes) -> str:
     except lxml.etree.XMLSyntaxError:
         return ""
     return ""
+
