@@ -39,7 +39,7 @@ PYTHON = sys.executable
 class FeedServer:
     """The feed server subprocess; it stops when its stdin closes."""
 
-    def __init__(self, count: int, hosts: int, latency_ms: float) -> None:
+    def __init__(self, count: int, hosts: int, latency_ms: float = 0.0) -> None:
         self.process = subprocess.Popen(  # noqa: S603
             [PYTHON, str(BENCH / "feedserver.py"), str(count), str(hosts), str(latency_ms)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=BENCH,

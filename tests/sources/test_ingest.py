@@ -518,6 +518,41 @@ def test_a_publishers_lead_image_is_fetched_and_resized_after_its_article_is_sto
     assert http_server.requests_to("/harbour.jpg")
 
 
+def test_the_lead_images_of_a_poll_are_fetched_by_one_job(
+    http_server: LocalHTTPServer, settings: Settings, tmp_path: Path,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """A poll of an excerpt source stores dozens of articles at once: their pictures make one
+    job, not one each (a broker hands a worker its tasks one at a time, and not at once)."""
+    import io
+
+    from PIL import Image
+
+    from newsdesk.articles.images import lead_image
+
+    settings.MEDIA_ROOT = tmp_path
+    for n in range(3):
+        picture = io.BytesIO()
+        Image.new("RGB", (900, 600), (40 * n, 120, 40)).save(picture, "JPEG")
+        http_server.routes[f"/p{n}.jpg"] = (200, {"Content-Type": "image/jpeg"},
+                                            picture.getvalue())
+    http_server.routes["/feed.xml"] = (200, RSS_TYPE, rss([Item(
+        title=f"Harbour story {n}", link=f"https://a.example/{n}", guid=f"hs-{n}",
+        description=f'<img src="{http_server.url(f"/p{n}.jpg")}"> ' + " ".join(story(n)))
+        for n in range(3)]))
+    source = source_create(feed_url=http_server.url("/feed.xml"), content=ContentPolicy.EXCERPT,
+                           image_policy="source")
+
+    with django_capture_on_commit_callbacks(execute=True) as jobs:
+        poll(source)
+
+    assert [getattr(job, "func", None) and job.func.__name__ for job in jobs].count(
+        "process_lead_images") == 1
+    for article in Article.objects.filter(source=source):
+        copies = lead_image(article.image_url)
+        assert copies is not None and copies.renditions
+
+
 def test_a_large_run_is_shared_over_processes_by_host_and_stores_every_item_once(
     tmp_path: Path,
 ) -> None:

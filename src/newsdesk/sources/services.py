@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from newsdesk.articles.models import Article
 from newsdesk.articles.services import StoreOutcome, articles_store
-from newsdesk.articles.tasks import process_lead_image
+from newsdesk.articles.tasks import process_lead_images
 from newsdesk.ingest.dedupe import feed_hash
 from newsdesk.ingest.discover import discover_feeds, looks_like_feed
 from newsdesk.ingest.errors import GoneError, HTTPStatusError, IngestError
@@ -290,11 +290,14 @@ def _store_processed(source: Source, processed: list[ProcessedItem], report: Ing
     with write_turn(), transaction.atomic():
         outcomes = articles_store(source=source, processed=processed, known=known)
     report.outcomes += outcomes
+    pictured: list[int] = []  # articles whose lead image is the publisher's, to fetch
     for outcome, item in zip(outcomes, processed, strict=True):
         setattr(report, outcome.counter, getattr(report, outcome.counter) + 1)
         if (outcome.counter in {"created", "updated"} and item.article.image_url
-                and source.image_policy == ImagePolicy.SOURCE):
-            process_lead_image.enqueue(outcome.article_id)
+                and source.image_policy == ImagePolicy.SOURCE and outcome.article_id):
+            pictured.append(outcome.article_id)
+    if pictured:
+        process_lead_images.enqueue(pictured)
 
 
 def _is_empty(item: FeedItem) -> bool:
