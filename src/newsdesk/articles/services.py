@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("newsdesk.ingest")
 SLUG_LENGTH = 100
-URL_MAX_CHARS = 2000  # Article.original_url and image_url
+URL_MAX_CHARS = Article._meta.get_field("original_url").max_length  # image_url: the same
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,11 @@ SRCSET_DESCRIPTOR = re.compile(r"\d+w|\d*\.?\d+x|")
 LAZY_SOURCES = (("data-src", "src"), ("data-lazy-src", "src"), ("data-original", "src"),
                 ("data-srcset", "srcset"), ("data-lazy-srcset", "srcset"))
 LAZY_ATTRIBUTE = re.compile("|".join(lazy for lazy, _ in LAZY_SOURCES), re.IGNORECASE)
+# Characters no XML or HTML document may hold: C0 controls but tab, newline and carriage return,
+# lone surrogates, U+FFFE and U+FFFF. A JSON Feed can carry them as \u escapes and a page as
+# character references ("&#1;"); lxml refuses to write a string with one, and no reader wants
+# them. Every stage that meets foreign text takes them out with this.
+NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # An absolute http(s) URL that urljoin and urlsplit/urlunsplit give back unchanged: a plain
 # ASCII host, no fragment, no empty query, no path parameters (";"), no white space or control
 # characters. Feeds and pages are full of them; every other URL takes the standard library.
@@ -121,19 +126,15 @@ class _AbsoluteURLs:
         self.base_url = base_url
 
     def __call__(self, tag: str, attribute: str, value: str) -> str | None:
-        try:
-            if attribute == "srcset":
-                absolute = ", ".join(_absolute_srcset(value, self.base_url))
-                return _safe_srcset(tag, attribute, absolute)
-            if attribute == "href" and tag == "a":
-                url = strip_tracking(join_url(self.base_url, value.strip()))
-            elif attribute == "src" and tag == "img":
-                url = join_url(self.base_url, value.strip())
-            else:
-                return value
-            return url if urlsplit(url).scheme.lower() in URL_SCHEMES else None
-        except ValueError:  # no URL at all ("http://[x/"): the attribute goes
-            return None
+        if attribute == "srcset":
+            absolute = ", ".join(_absolute_srcset(value, self.base_url))
+            return _safe_srcset(tag, attribute, absolute)
+        if (tag, attribute) not in {("a", "href"), ("img", "src")}:
+            return value
+        url = joined_url(self.base_url, value.strip())  # "" for no URL at all: the attribute goes
+        if url and attribute == "href":
+            url = strip_tracking(url)
+        return url if url and urlsplit(url).scheme.lower() in URL_SCHEMES else None
 
 
 def srcset_candidates(srcset: str) -> list[tuple[str, str]]:
@@ -162,12 +163,11 @@ def plain_text(value: str) -> str:
         try:
             return fragment_text(lxml.html.fragment_fromstring(value, create_parent="div"))
         except (lxml.etree.ParserError, ValueError):  # nothing lxml can read, or a control
-            value = unescape(_ANY_TAG.sub("", _NOT_TEXT.sub("", value)))  # character in it
-    return " ".join(_NOT_TEXT.sub("", value).split())
+            value = unescape(_ANY_TAG.sub("", NOT_TEXT.sub("", value)))  # character in it
+    return " ".join(NOT_TEXT.sub("", value).split())
 
 
 _ANY_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
-_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 _HAS_CODE = lxml.etree.XPath("boolean(.//script | .//style | .//template)")
@@ -178,7 +178,7 @@ _TEXT_OUTSIDE_CODE = lxml.etree.XPath(
 def fragment_text(root: lxml.html.HtmlElement) -> str:
     """plain_text() of a fragment already parsed (under one parent), the tree left as it is."""
     text = "".join(_TEXT_OUTSIDE_CODE(root)) if _HAS_CODE(root) else root.text_content()
-    return " ".join(_NOT_TEXT.sub("", text).split())
+    return " ".join(NOT_TEXT.sub("", text).split())
 
 
 # A tag as nh3 writes it: attribute values in double quotes, a quote inside one as &quot;.
@@ -189,7 +189,7 @@ def sanitised_text(html: str) -> str:
     """plain_text() of sanitize_html's output, read without parsing it again: nh3 leaves no
     script, style or comment, writes every < and > of the text as an entity, and quotes every
     attribute value, so taking out the tags leaves the text."""
-    return " ".join(_NOT_TEXT.sub("", unescape(_SANITISED_TAG.sub("", html))).split())
+    return " ".join(NOT_TEXT.sub("", unescape(_SANITISED_TAG.sub("", html))).split())
 
 
 def absolutise(html: str, *, base_url: str) -> str:
@@ -221,13 +221,9 @@ def absolutise(html: str, *, base_url: str) -> str:
 
 
 def _absolute_srcset(srcset: str, base_url: str) -> list[str]:
-    candidates = []
-    for url, descriptor in srcset_candidates(srcset):
-        try:
-            candidates.append(f"{join_url(base_url, url)} {descriptor}".strip())
-        except ValueError:  # no URL at all: the candidate goes
-            continue
-    return candidates
+    joined = ((joined_url(base_url, url), descriptor)
+              for url, descriptor in srcset_candidates(srcset))
+    return [f"{url} {descriptor}".strip() for url, descriptor in joined if url]  # no URL: gone
 
 
 def clean_article(article: ExtractedArticle, *, base_url: str) -> ExtractedArticle:

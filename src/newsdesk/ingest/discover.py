@@ -114,4 +114,3 @@ def _root_name(content: bytes) -> str:
     except lxml.etree.XMLSyntaxError:
         return ""
     return ""
-

@@ -21,7 +21,7 @@ import trafilatura
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from newsdesk.ingest.clean import fragment_text, joined_url, plain_text
+from newsdesk.ingest.clean import NOT_TEXT, fragment_text, joined_url, plain_text
 from newsdesk.ingest.errors import ExtractError
 from newsdesk.ingest.extract_meta import BYLINE, BYLINE_MAX_CHARS, BYLINE_PREFIX, page_meta
 from newsdesk.ingest.site_rules import SiteRule, generic_rules, rule_for
@@ -197,19 +197,18 @@ def _parse_document(content: bytes | str, encoding: str | None) -> lxml.html.Htm
 CONTROL_CHARACTERS = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f]|&#(?:[xX]0*[0-9a-fA-F]{1,2}|0*\d{1,2});")
 CONTROL_BYTES = re.compile(CONTROL_CHARACTERS.pattern.encode())
-_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _drop_control_characters(doc: lxml.html.HtmlElement) -> None:
     for el in doc.iter():
-        if el.text and _NOT_TEXT.search(el.text):
-            el.text = _NOT_TEXT.sub("", el.text)
-        if el.tail and _NOT_TEXT.search(el.tail):
-            el.tail = _NOT_TEXT.sub("", el.tail)
+        if el.text and NOT_TEXT.search(el.text):
+            el.text = NOT_TEXT.sub("", el.text)
+        if el.tail and NOT_TEXT.search(el.tail):
+            el.tail = NOT_TEXT.sub("", el.tail)
         if isinstance(el.tag, str):
             for name, value in el.attrib.items():
-                if _NOT_TEXT.search(value):
-                    el.set(name, _NOT_TEXT.sub("", value))
+                if NOT_TEXT.search(value):
+                    el.set(name, NOT_TEXT.sub("", value))
 
 
 def _attached(el: lxml.html.HtmlElement) -> bool:

@@ -35,7 +35,7 @@ import feedparser_rs
 import lxml.etree
 import lxml.html
 
-from newsdesk.ingest.clean import joined_url, strip_tracking
+from newsdesk.ingest.clean import NOT_TEXT, joined_url, strip_tracking
 from newsdesk.ingest.errors import ParseError
 from newsdesk.ingest.types import FeedItem, ParsedFeed
 
@@ -60,27 +60,23 @@ def parse_feed(
     return _text_only(feed)
 
 
-# Characters no XML or HTML document may hold: C0 controls but tab, newline and carriage return,
-# lone surrogates, U+FFFE and U+FFFF. A JSON Feed can carry them as \u escapes (and a lenient
-# XML parser lets some through); lxml refuses a string with one, and no reader wants them.
-_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ITEM_TEXTS = ("guid", "link", "title", "summary_html", "content_html", "author", "image_url")
 
 
 def _text_only(feed: ParsedFeed) -> ParsedFeed:
-    """The feed with those characters taken out of every text field."""
+    """The feed with clean.NOT_TEXT's characters taken out of every text field."""
     def clean(item: FeedItem) -> FeedItem:
-        if not _NOT_TEXT.search("".join([*(getattr(item, n) for n in _ITEM_TEXTS),
+        if not NOT_TEXT.search("".join([*(getattr(item, n) for n in _ITEM_TEXTS),
                                          *item.categories])):
             return item  # as nearly every item is
-        changed = {name: _NOT_TEXT.sub("", getattr(item, name)) for name in _ITEM_TEXTS
-                   if _NOT_TEXT.search(getattr(item, name))}
-        categories = tuple(_NOT_TEXT.sub("", c) for c in item.categories)
+        changed = {name: NOT_TEXT.sub("", getattr(item, name)) for name in _ITEM_TEXTS
+                   if NOT_TEXT.search(getattr(item, name))}
+        categories = tuple(NOT_TEXT.sub("", c) for c in item.categories)
         if categories != item.categories:
             changed["categories"] = categories
         return dataclasses.replace(item, **changed) if changed else item
 
-    return dataclasses.replace(feed, title=_NOT_TEXT.sub("", feed.title),
+    return dataclasses.replace(feed, title=NOT_TEXT.sub("", feed.title),
                                items=tuple(clean(item) for item in feed.items))
 
 
