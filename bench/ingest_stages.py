@@ -3,8 +3,9 @@
 `bench/ingest_stages.py [--feeds 100] [--rounds 3]` generates the feeds that `make
 bench-ingest` serves (no network here), then times, per entry, Newsdesk's parse, the stages
 after it (extract from the feed, clean, dedupe, enrich: sources in excerpt mode) and its store
-(a fresh SQLite database, one transaction a feed), and feedparser's parse with its sanitiser
-on, which is most of what the `reader` library spends on an entry. Medians of --rounds.
+(a fresh SQLite database, one transaction a feed; with DATABASE_URL, that database, which must
+be empty), and feedparser's parse with its sanitiser on, which is most of what the `reader`
+library spends on an entry. Medians of --rounds.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def main() -> None:
     django.setup()
     import feedparser
     from django.core.management import call_command
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from newsdesk.articles.models import Article
     from newsdesk.articles.services import articles_store
@@ -85,7 +86,7 @@ def main() -> None:
     rows = {
         "Newsdesk parse (feedparser-rs)": _per_entry(parse_all, entries, args.rounds),
         "Newsdesk extract+clean+dedupe+enrich": _per_entry(process_all, entries, args.rounds),
-        "Newsdesk store (SQLite, full-text index)": _per_entry(
+        f"Newsdesk store ({connection.display_name}, full-text index)": _per_entry(
             store_all, entries, args.rounds, before=lambda: Article.objects.all().delete()),
         "feedparser, sanitising (as reader)": _per_entry(
             lambda: [feedparser.parse(io.BytesIO(feed.body)) for feed in feeds],
