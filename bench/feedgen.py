@@ -3,6 +3,11 @@
 Every value comes from one seeded random.Random, so the same seed gives byte-identical feeds.
 The text is invented (random words), with a real country named now and then so that the
 enrichment stage has places to find, as it would in real news.
+
+By default an item's body is one to three paragraphs (about 1.9 KB of feed an item), as a
+news site's description is. With full_content, it is three to eight (about 3.9 KB), and the
+RSS items carry it as content:encoded beside a one-sentence description, as the feeds of
+blogs and think tanks that publish the whole article do.
 """
 
 from __future__ import annotations
@@ -68,8 +73,9 @@ def _paragraph(rng: random.Random) -> str:
     return " ".join(_sentence(rng) for _ in range(rng.randint(3, 6)))
 
 
-def _body_html(rng: random.Random, link: str) -> str:
-    paragraphs = [escape(_paragraph(rng)) for _ in range(rng.randint(1, 3))]
+def _body_html(rng: random.Random, link: str, *, full_content: bool) -> str:
+    count = rng.randint(3, 8) if full_content else rng.randint(1, 3)
+    paragraphs = [escape(_paragraph(rng)) for _ in range(count)]
     if rng.random() < 0.5:  # a tagged link and some emphasis, as real descriptions have
         words = paragraphs[0].split(" ")
         at = rng.randrange(len(words))
@@ -94,7 +100,8 @@ class _Item:
     categories: tuple[str, ...]
 
 
-def _items(rng: random.Random, number: int, host: str, count: int) -> list[_Item]:
+def _items(rng: random.Random, number: int, host: str, count: int, *,
+           full_content: bool) -> list[_Item]:
     items = []
     when = NEWEST - timedelta(minutes=rng.randint(0, 600))
     for index in range(count):
@@ -106,7 +113,7 @@ def _items(rng: random.Random, number: int, host: str, count: int) -> list[_Item
         slug = "-".join(w.lower() for w in title_words[:8])
         link = f"https://{host}/{section}/{when:%Y/%m/%d}/{slug}-{number}-{index}"
         first, last = _name(rng, 2), _name(rng, 3)
-        body = _body_html(rng, link)
+        body = _body_html(rng, link, full_content=full_content)
         image = (f"https://cdn.{host}/images/{number}/{index}.jpg" if rng.random() < 0.5 else "")
         story = hashlib.sha1(link.encode(), usedforsecurity=False).hexdigest()[:16]
         items.append(_Item(
@@ -126,11 +133,12 @@ def _items(rng: random.Random, number: int, host: str, count: int) -> list[_Item
     return items
 
 
-def _rss(host: str, title: str, items: list[_Item]) -> str:
+def _rss(host: str, title: str, items: list[_Item], *, full_content: bool) -> str:
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" '
-        'xmlns:media="http://search.yahoo.com/mrss/" xmlns:atom="http://www.w3.org/2005/Atom">\n'
+        + ('xmlns:content="http://purl.org/rss/1.0/modules/content/" ' if full_content else "")
+        + 'xmlns:media="http://search.yahoo.com/mrss/" xmlns:atom="http://www.w3.org/2005/Atom">\n'
         f"<channel><title>{escape(title)}</title><link>https://{host}/</link>\n"
         f"<description>News from {escape(title)}</description><language>en</language>\n"
         f"<lastBuildDate>{format_datetime(items[0].updated)}</lastBuildDate>\n"
@@ -141,11 +149,14 @@ def _rss(host: str, title: str, items: list[_Item]) -> str:
         image = (f'<media:content url="{item.image}" medium="image" width="1200" height="800"/>'
                  if item.image else "")
         cats = "".join(f"<category>{c}</category>" for c in item.categories)
+        text = (f"<description>{escape(item.summary)}</description>\n"
+                f"<content:encoded>{escape(item.body_html)}</content:encoded>" if full_content
+                else f"<description>{escape(item.body_html)}</description>")
         out.append(
             f"<item><title>{escape(item.title)}</title><link>{item.link}</link>\n"
             f'<guid isPermaLink="false">{item.guid}</guid>{byline}\n'
             f"<pubDate>{format_datetime(item.published)}</pubDate>{cats}{image}\n"
-            f"<description>{escape(item.body_html)}</description></item>\n"
+            f"{text}</item>\n"
         )
     out.append("</channel></rss>\n")
     return "".join(out)
@@ -183,17 +194,20 @@ def feed_path(number: int) -> str:
     return f"/feeds/{number:04d}.{'atom' if number % 2 else 'rss'}"
 
 
-def generate(count: int = FEED_COUNT, seed: int = SEED) -> list[Feed]:
-    """`count` feeds, half RSS 2.0 and half Atom (see feed_path)."""
+def generate(count: int = FEED_COUNT, seed: int = SEED, *,
+             full_content: bool = False) -> list[Feed]:
+    """`count` feeds, half RSS 2.0 and half Atom (see feed_path); full_content: see above."""
     rng = random.Random(seed)  # noqa: S311 - invented text, not secrets
     feeds = []
     for number in range(count):
         host = f"www.{_name(rng, 3).lower()}-{number}.example"
         name = _name(rng, 3)
         title = f"The {name} {rng.choice(('Herald', 'Times', 'Post', 'Courier', 'Ledger'))}"
-        items = _items(rng, number, host, rng.randint(ITEMS_LOW, ITEMS_HIGH))
+        items = _items(rng, number, host, rng.randint(ITEMS_LOW, ITEMS_HIGH),
+                       full_content=full_content)
         if number % 2 == 0:
-            kind, text, ctype = "rss", _rss(host, title, items), "application/rss+xml"
+            kind, ctype = "rss", "application/rss+xml"
+            text = _rss(host, title, items, full_content=full_content)
         else:
             kind, text, ctype = "atom", _atom(host, title, items), "application/atom+xml"
         feeds.append(Feed(

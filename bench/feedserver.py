@@ -1,11 +1,12 @@
 """Serve the generated feeds on loopback with ETag, Last-Modified, gzip and 304s.
 
 Run as a subprocess, so that serving never competes with the measured client for its GIL:
-`feedserver.py [COUNT [HOSTS [LATENCY_MS]]]` listens on HOSTS loopback addresses 127.0.1.1,
+`feedserver.py [COUNT [HOSTS [LATENCY_MS [full]]]]` listens on HOSTS loopback addresses 127.0.1.1,
 127.0.1.2 ... (by default one a feed: real feeds come from many publishers, and Newsdesk spaces
 its requests to any one host), each serving every feed; it prints `READY <feeds> <entries>` and
 one base URL a host, then serves until its stdin closes. LATENCY_MS delays every feed answer,
-as the distance to a real publisher does (loopback answers in well under a millisecond).
+as the distance to a real publisher does (loopback answers in well under a millisecond);
+`full` serves feeds that carry whole articles (feedgen's full_content).
 GET /_stats answers the status counts, all hosts together, since the last call.
 """
 
@@ -150,7 +151,7 @@ def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else FEED_COUNT
     hosts = int(sys.argv[2]) if len(sys.argv) > 2 else count
     latency = float(sys.argv[3]) / 1000 if len(sys.argv) > 3 else 0.0
-    feeds = generate(count)
+    feeds = generate(count, full_content=len(sys.argv) > 4 and sys.argv[4] == "full")
     entries = {feed.path: _Entry(feed) for feed in feeds}
     counts: Counter[int] = Counter()
     lock = threading.Lock()

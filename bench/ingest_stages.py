@@ -1,6 +1,6 @@
 """What one feed entry costs in each ingest stage, in this process, on the bench's own feeds.
 
-`bench/ingest_stages.py [--feeds 100] [--rounds 3]` generates the feeds that `make
+`bench/ingest_stages.py [--feeds 100] [--rounds 3] [--full-content]` generates the feeds that `make
 bench-ingest` serves (no network here), then times, per entry, Newsdesk's parse, the stages
 after it (extract from the feed, clean, dedupe, enrich: sources in excerpt mode) and its store
 (a fresh SQLite database, one transaction a feed; with DATABASE_URL, that database, which must
@@ -39,6 +39,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--feeds", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--full-content", action="store_true",
+                        help="items carry the whole article (see bench/ingest.py)")
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="newsdesk-stages-"))
@@ -58,7 +60,7 @@ def main() -> None:
     from newsdesk.sources.models import ContentPolicy, ImagePolicy, PublishPolicy, Source
 
     call_command("migrate", verbosity=0)
-    feeds = generate(args.feeds)
+    feeds = generate(args.feeds, full_content=args.full_content)
     urls = [f"https://feeds-{n}.example/feed" for n in range(len(feeds))]
     entries = sum(feed.item_count for feed in feeds)
 
