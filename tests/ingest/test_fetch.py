@@ -8,6 +8,7 @@ import time
 import tracemalloc
 import zlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -32,6 +33,7 @@ from newsdesk.ingest.errors import (
 )
 from newsdesk.ingest.fetch import check_url, fetch, make_client
 from newsdesk.ingest.types import FetchOptions
+from newsdesk.sources.services import FEED_THREADS
 
 LOCAL = FetchOptions(allow_private=("127.0.0.1",))
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
@@ -211,6 +213,33 @@ def test_a_trickling_body_is_cut_off_at_the_total_deadline(http_server: LocalHTT
     assert time.monotonic() - started < 1.5
 
 
+def test_a_compressed_body_is_read_only_to_its_end(http_server: LocalHTTPServer) -> None:
+    """What a server sends after the end of the gzip stream is never read: a server that keeps
+    sending after it cannot hold the fetch until its deadline."""
+
+    def gzip_then_junk(request: RequestHandler) -> None:
+        request.send_response(200)
+        request.send_header("Content-Type", "application/rss+xml")
+        request.send_header("Content-Encoding", "gzip")
+        request.send_header("Connection", "close")
+        request.end_headers()
+        request.wfile.write(zlib.compress(RSS, wbits=16 + zlib.MAX_WBITS))
+        request.wfile.flush()
+        for _ in range(100):  # about 5 s of junk after the end
+            if not request.pause(0.05):
+                break
+            request.wfile.write(b"junk")
+            request.wfile.flush()
+        request.close_connection = True
+
+    http_server.routes["/feed.xml"] = gzip_then_junk
+
+    result = fetch(http_server.url("/feed.xml"),
+                   options=FetchOptions(allow_private=("127.0.0.1",), timeout=1.0))
+
+    assert result.content == RSS
+
+
 def test_trickling_headers_are_cut_off_at_the_total_deadline(
     http_server: LocalHTTPServer,
 ) -> None:
@@ -349,6 +378,19 @@ def test_a_redirect_to_a_file_url_is_refused(http_server: LocalHTTPServer) -> No
 
 
 @pytest.mark.parametrize(
+    "location",
+    ["data:,x", "mailto:desk@news.example", "http:feed.xml", "http:\\\\evil.example\\x"],
+)
+def test_a_redirect_to_no_web_address_is_a_readable_fetch_error(
+    http_server: LocalHTTPServer, location: str
+) -> None:
+    http_server.routes["/feed.xml"] = (302, {"Location": location}, b"")
+
+    with pytest.raises(FetchError, match="redirected to an address that cannot be fetched"):
+        fetch(http_server.url("/feed.xml"), options=LOCAL)
+
+
+@pytest.mark.parametrize(
     "host",
     [
         "0.0.0.0",  # noqa: S104
@@ -405,9 +447,12 @@ def test_allow_private_opens_the_guard_by_ip_network_or_host(
     assert result.content == RSS
 
 
-def test_a_shared_client_reuses_its_connection(http_server: LocalHTTPServer) -> None:
-    http_server.routes["/a.xml"] = (200, {}, RSS)
-    http_server.routes["/b.xml"] = (200, {}, RSS)
+@pytest.mark.parametrize("route", [(200, {}, RSS), gzipped(RSS)], ids=["plain", "gzip"])
+def test_a_shared_client_reuses_its_connection(
+    http_server: LocalHTTPServer, route: tuple[int, dict[str, str], bytes]
+) -> None:
+    http_server.routes["/a.xml"] = route
+    http_server.routes["/b.xml"] = route
 
     with make_client(LOCAL) as client:
         fetch(http_server.url("/a.xml"), options=LOCAL, client=client)
@@ -431,6 +476,35 @@ def test_a_name_that_does_not_resolve_is_explained() -> None:
 
     with pytest.raises(FetchError, match="Could not find the server gone.example"):
         fetch("http://gone.example/", options=FetchOptions(), resolver=nxdomain)
+
+
+def test_lookups_that_hang_do_not_hold_up_other_fetches(http_server: LocalHTTPServer) -> None:
+    """A process polls FEED_THREADS feeds at once; when every one of them meets a name server
+    that never answers, the next fetch still gets its lookup."""
+    http_server.routes["/feed.xml"] = (200, {}, RSS)
+    answer = threading.Event()
+
+    def stuck(host: str, port: int) -> list[str]:
+        answer.wait(10)
+        return ["192.0.2.1"]
+
+    def dead_dns(number: int) -> None:
+        with pytest.raises(FetchTimeoutError):
+            fetch(f"http://dead-{number}.example/", options=FetchOptions(timeout=0.3),
+                  resolver=stuck)
+
+    try:
+        with ThreadPoolExecutor(max_workers=FEED_THREADS) as pool:
+            list(pool.map(dead_dns, range(FEED_THREADS)))
+        result = fetch(
+            f"http://alive.example:{http_server.port}/feed.xml",
+            options=FetchOptions(allow_private=("alive.example",), timeout=2.0),
+            resolver=lambda host, port: ["127.0.0.1"],
+        )
+    finally:
+        answer.set()
+
+    assert result.content == RSS
 
 
 def test_a_slow_name_lookup_counts_against_the_deadline() -> None:

@@ -235,6 +235,8 @@ def _read_body(response: httpx.Response, *, options: FetchOptions, deadline: flo
     decoder = _BoundedDecoder(content_encoding, response.url)
     body = bytearray()
     for raw in response.iter_raw():
+        if decoder.ended:  # bytes after the compressed stream's end: no part of the body
+            break  # (a whole answer reads to its end, so that its connection can be reused)
         for piece in decoder.feed(raw):
             body += piece
             if len(body) > options.max_bytes:
@@ -262,6 +264,11 @@ class _BoundedDecoder:
                 f"{url.host} compressed its answer as {content_encoding!r}, "
                 "which Newsdesk cannot read"
             )
+
+    @property
+    def ended(self) -> bool:
+        """The compressed stream is complete: no byte after it belongs to the body."""
+        return self._inflater is not None and self._inflater.eof
 
     def feed(self, data: bytes) -> Iterator[bytes]:
         if self._inflater is None:
@@ -314,5 +321,7 @@ def _fetch_errors(url: httpx.URL, options: FetchOptions) -> Iterator[None]:
         raise FetchError(f"{url.host} sent an answer that is not valid HTTP: {exc}") from exc
     except httpx.HTTPError as exc:
         raise FetchError(f"Could not fetch {url}: {exc}") from exc
+    except httpx.InvalidURL as exc:  # httpx reading a redirect's Location ("data:,x")
+        raise FetchError(f"{url} redirected to an address that cannot be fetched") from exc
     except zlib.error as exc:
         raise FetchError(f"{url.host} sent a damaged compressed body") from exc

@@ -27,7 +27,12 @@ Resolver = Callable[[str, int], list[str]]
 # The deadline of the fetch running in this thread; every socket operation is held to it.
 DEADLINE: ContextVar[float | None] = ContextVar("newsdesk_fetch_deadline", default=None)
 # getaddrinfo cannot time out, so lookups run here and the caller waits only as long as allowed.
-_DNS_LOOKUPS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="newsdesk-dns")
+# A lookup its caller gave up on keeps its thread until the system resolver gives up (timeout
+# times attempts, often 10 s or more): the pool has room for a process's concurrent fetches
+# several times over, so that publishers whose name servers are dead never hold up the lookups
+# of the rest. Threads are started only as lookups need them.
+DNS_THREADS = 64
+_DNS_LOOKUPS = ThreadPoolExecutor(max_workers=DNS_THREADS, thread_name_prefix="newsdesk-dns")
 
 
 def system_resolver(host: str, port: int) -> list[str]:
