@@ -396,6 +396,7 @@ def test_a_redirect_to_no_web_address_is_a_readable_fetch_error(
         "0.0.0.0",  # noqa: S104
         "10.1.2.3",
         "100.64.0.1",
+        "168.63.129.16",
         "172.16.0.1",
         "192.168.1.1",
         "192.0.2.1",

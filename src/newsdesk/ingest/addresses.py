@@ -34,6 +34,9 @@ _BLOCKED: tuple[tuple[IPNetwork, str], ...] = tuple(
         ("10.0.0.0/8", _PRIVATE),
         ("100.64.0.0/10", "carrier-grade NAT address"),
         ("127.0.0.0/8", _LOOPBACK),
+        # Public, but answered only inside Azure, by the host's agent (as 169.254.169.254 is
+        # the metadata service on every cloud): no publisher serves feeds from it.
+        ("168.63.129.16/32", "cloud host agent address"),
         ("169.254.0.0/16", _LINK_LOCAL),
         ("172.16.0.0/12", _PRIVATE),
         ("192.0.0.0/24", "IETF protocol address"),
