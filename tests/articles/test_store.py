@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import lxml.html
 import pytest
 from django.test import Client
@@ -168,6 +170,42 @@ def test_script_and_handlers_in_an_item_never_reach_the_published_page(
     for element in page.iter():
         assert not any(name.startswith("on") for name in element.attrib), element.tag
         assert not (element.get("href") or "").strip().lower().startswith("javascript:")
+
+
+@pytest.mark.parametrize("where", ["item link", "json feed url", "page canonical"])
+def test_a_script_url_for_the_original_never_reaches_a_page_or_feed(
+    http_server: LocalHTTPServer, client: Client, where: str
+) -> None:
+    """The original article's address is printed as a link on the page, in the plain-text
+    edition and in the site's feeds: one that is no web address is dropped, not linked."""
+    script_url = f"javascript:alert('{HOSTILE}')//"
+    paragraphs = story(11)
+    http_server.routes["/news/quay"] = (200, HTML_TYPE, article_page(
+        title="Quay lights", paragraphs=paragraphs, canonical=script_url))
+    link = script_url if where == "item link" else http_server.url("/news/quay")
+    if where == "json feed url":
+        feed = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "Quay",
+                           "items": [{"id": "q-1", "url": script_url, "title": "Quay lights",
+                                      "content_html": f"<p>{paragraphs[0]}</p>"}]})
+        http_server.routes["/feed"] = (200, {"Content-Type": "application/feed+json"},
+                                       feed.encode())
+    else:
+        http_server.routes["/feed"] = (200, RSS_TYPE, rss([Item(
+            title="Quay lights", guid="q-1", link=link, description=f"<p>{paragraphs[0]}</p>")]))
+    content = ContentPolicy.FULL if where == "page canonical" else ContentPolicy.EXCERPT
+    source = source_create(feed_url=http_server.url("/feed"), content=content)
+
+    poll(source)
+
+    article = Article.objects.get()
+    assert article.status == Status.PUBLISHED
+    assert not article.original_url.startswith("javascript:")
+    assert not article.feed_link.startswith("javascript:")
+    for url in (article.get_absolute_url(), article.get_text_url(), "/feeds/rss/",
+                "/feeds/atom/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert HOSTILE not in response.content.decode(), url
 
 
 def test_the_summary_carries_no_script_source_from_the_item(http_server: LocalHTTPServer) -> None:

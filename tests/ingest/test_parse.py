@@ -137,6 +137,23 @@ def test_a_link_that_is_no_url_leaves_its_item_without_one_and_the_feed_whole() 
         ("Ferry back", ""), ("Pier opens", "https://a.example/pier")]
 
 
+@pytest.mark.parametrize("scheme_url", ["javascript:alert(1)//", " JavaScript:alert(1)",
+                                        "data:text/html,<script>alert(1)</script>",
+                                        "mailto:desk@a.example"])
+def test_a_link_that_is_no_web_address_is_dropped(scheme_url: str) -> None:
+    """Item and channel links are printed as links on the site: only http(s) ones are kept."""
+    escaped = scheme_url.replace("&", "&amp;").replace("<", "&lt;").encode()
+    feed = parse_feed(
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Gazette</title>'
+        b"<link>" + escaped + b"</link>"
+        b"<item><title>Ferry back</title><link>" + escaped + b"</link><guid>ferry-1</guid>"
+        b"<description>The night ferry is back.</description></item></channel></rss>",
+        url="https://a.example/feed.xml", content_type="application/rss+xml",
+    )
+    assert feed.home_url == "https://a.example/feed.xml"
+    assert [(item.title, item.link) for item in feed.items] == [("Ferry back", "")]
+
+
 def test_atom_links_follow_xml_base() -> None:
     items = parse_fixture("atom10.xml").items
     assert items[0].link == "https://northwindledger.example/nieuws/2025/06/windpark-akkoord"

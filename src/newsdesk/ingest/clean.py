@@ -71,6 +71,17 @@ def joined_url(base: str, url: str) -> str:
         return ""
 
 
+def web_url(url: str) -> str:
+    """url when it is an http or https address, else "": a publisher's link to the original
+    (javascript:, data:, mailto: ...) is printed as a link on the site and in its feeds."""
+    if _UNCHANGED_ABSOLUTE.fullmatch(url):
+        return url
+    try:
+        return url if urlsplit(url.strip()).scheme in {"http", "https"} else ""
+    except ValueError:  # no URL at all ("http://[x/")
+        return ""
+
+
 @lru_cache(maxsize=4096)  # an item's link is stripped at several stages
 def strip_tracking(url: str) -> str:
     """The URL without tracking parameters or a fragment; other parameters keep their order."""
@@ -229,7 +240,7 @@ def _absolute_srcset(srcset: str, base_url: str) -> list[str]:
 def clean_article(article: ExtractedArticle, *, base_url: str) -> ExtractedArticle:
     """The article with clean URLs, plain-text fields and sanitised body HTML."""
     body = article.body_html  # lazy images need the tree; the sanitiser does the rest
-    canonical = strip_tracking(join_url(base_url, article.url)) if article.url else ""
+    canonical = web_url(strip_tracking(joined_url(base_url, article.url))) if article.url else ""
     image = join_url(base_url, article.image_url) if article.image_url else ""
     return dataclasses.replace(
         article,

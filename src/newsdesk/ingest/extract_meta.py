@@ -16,7 +16,7 @@ from email.utils import parsedate_to_datetime
 
 import lxml.html
 
-from newsdesk.ingest.clean import joined_url
+from newsdesk.ingest.clean import joined_url, web_url
 
 BYLINE = "[rel=author], .author, .byline__name, [itemprop=author]"
 BYLINE_MAX_CHARS = 160  # a longer block that names the author is text, not a byline
@@ -90,7 +90,7 @@ def page_meta(doc: lxml.html.HtmlElement, url: str) -> PageMeta:
     canonical = next((el.get("href") for el in doc.iter("link")
                       if "canonical" in (el.get("rel") or "").lower().split() and el.get("href")),
                      None)
-    meta.canonical = joined_url(url, canonical or props.get("og:url") or url) or url
+    meta.canonical = web_url(joined_url(url, canonical or props.get("og:url") or url)) or url
     meta.notes.append("url: link rel=canonical" if canonical else
                       "url: og:url" if props.get("og:url") else "url: the fetched address")
 

@@ -35,7 +35,7 @@ import feedparser_rs
 import lxml.etree
 import lxml.html
 
-from newsdesk.ingest.clean import NOT_TEXT, joined_url, strip_tracking
+from newsdesk.ingest.clean import NOT_TEXT, joined_url, strip_tracking, web_url
 from newsdesk.ingest.errors import ParseError
 from newsdesk.ingest.types import FeedItem, ParsedFeed
 
@@ -410,15 +410,16 @@ def _first_img(*fragments: str) -> str:
 
 
 def _absolute(base: str, url: str) -> str:
-    """The URL made absolute; "" for none, or for one that is no URL at all ("http://[x/"):
-    an item with such a link is read as an item with none, and the rest of the feed with it."""
+    """The URL made absolute; "" for none, for one that is no URL at all ("http://[x/") and
+    for one that is no web address (javascript:, data:): an item with such a link is read as an
+    item with none, and the rest of the feed with it."""
     url = url.strip()
-    return joined_url(base, url) if url else ""
+    return web_url(joined_url(base, url)) if url else ""
 
 
 def _joined(base: str, url: str) -> str:
-    """urljoin(base, url), or base when url is no URL at all."""
-    return (joined_url(base, url) or base) if url else base
+    """urljoin(base, url), or base when url is no URL at all or no web address."""
+    return (web_url(joined_url(base, url)) or base) if url else base
 
 
 def _unique(values: Iterable[str | None]) -> tuple[str, ...]:
