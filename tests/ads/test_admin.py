@@ -7,7 +7,9 @@ import datetime
 import io
 
 import pytest
+from django.contrib.auth.models import Group, User
 from django.core import mail
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -17,6 +19,7 @@ from tests.ads.conftest import campaign_create, slot
 
 from newsdesk.ads.models import BookingRequest, Campaign, Creative, DailyStat
 from newsdesk.ads.services import booking_request_create
+from newsdesk.desk.roles import ADMIN, EDITOR
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +62,35 @@ def test_csv_cells_cannot_become_spreadsheet_formulas(admin_client: Client) -> N
 def test_the_report_is_for_the_desk_only(client: Client) -> None:
     response = client.get(reverse("admin:ads_report"), {"format": "csv"})
     assert response.status_code == 302 and "/desk/login/" in response["Location"]
+
+
+def test_the_report_and_booking_images_are_for_those_who_may_see_ads() -> None:
+    """Editors work on sources and articles; the ads (their figures, the advertisers' uploads)
+    are the admins'."""
+    today = timezone.localdate()
+    stats(campaign_create(name="Spring fair"), today, 400, 10)
+    booking = booking_request_create(
+        advertiser="Harbour Books", contact_name="Ada", contact_email="ada@books.example",
+        slot=slot(), starts_on=today, ends_on=today + datetime.timedelta(days=7))
+    picture = io.BytesIO()
+    Image.new("RGB", (300, 250), "#225522").save(picture, format="PNG")
+    booking.creative_image.save("books.png", ContentFile(picture.getvalue()))
+    editor = User.objects.create_user("ayo", "ayo@newsroom.example", "x", is_staff=True)
+    editor.groups.add(Group.objects.get(name=EDITOR))
+    client = Client()
+    client.force_login(editor)
+
+    report = reverse("admin:ads_report")
+    creative = reverse("admin:ads_booking_creative", args=[booking.pk])
+    for url, query in ((report, {}), (report, {"format": "csv"}), (creative, {})):
+        response = client.get(url, query)
+        assert response.status_code == 403, url
+        assert b"Spring fair" not in response.content
+    admin = User.objects.create_user("mirela", "mirela@newsroom.example", "x", is_staff=True)
+    admin.groups.add(Group.objects.get(name=ADMIN))
+    client.force_login(admin)
+    assert client.get(creative).status_code == 200
+    assert b"Spring fair" in client.get(report, {"format": "csv"}).content
 
 
 def test_the_desk_accepts_a_request_and_the_advertiser_is_mailed(admin_client: Client) -> None:

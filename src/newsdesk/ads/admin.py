@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -111,6 +112,8 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def report_view(self, request: HttpRequest) -> HttpResponse:
         """Impressions, clicks and CTR per day, advertiser and campaign; ?format=csv exports."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         def number(name: str) -> int | None:
             value = request.GET.get(name, "")
             return int(value) if value.isdigit() else None
@@ -192,6 +195,8 @@ class BookingRequestAdmin(admin.ModelAdmin):
     def creative_view(self, request: HttpRequest, pk: int) -> FileResponse:
         """The uploaded (re-encoded) image, for the desk only."""
         booking = get_object_or_404(BookingRequest, pk=pk)
+        if not self.has_view_permission(request, booking):
+            raise PermissionDenied
         if not booking.creative_image:
             raise Http404("No image")
         name = booking.creative_image.name
