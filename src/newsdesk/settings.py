@@ -140,6 +140,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(env("NEWSDESK_LOGIN_FAILURES", "5"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The visitor's address as quotas and ad counting take it: behind a proxy, every request comes
+# from the proxy, and five guesses by anyone would lock the account's owner out with them.
+AXES_CLIENT_IP_CALLABLE = "newsdesk.site.visitors.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

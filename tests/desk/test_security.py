@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import Settings
 from tests.desk.conftest import PASSWORD
 
 from newsdesk.articles.models import Article, Status
@@ -157,6 +158,27 @@ def test_logins_are_throttled_after_five_wrong_passwords(editor: User) -> None:
                          {"username": editor.username, "password": PASSWORD})
     assert locked.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+def test_behind_a_proxy_a_lockout_holds_the_guesser_not_the_owner(
+    editor: User, settings: Settings
+) -> None:
+    """Every request comes from the proxy's address: the lockout must count the visitor's, as
+    NEWSDESK_CLIENT_IP_HEADER gives it, or five guesses by anyone lock the owner out."""
+    settings.NEWSDESK_CLIENT_IP_HEADER = "X-Real-IP"
+    guesser = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="203.0.113.66")
+    owner = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="198.51.100.7")
+    statuses = [guesser.post("/desk/login/?next=/desk/",
+                             {"username": editor.username, "password": "guess"}).status_code
+                for _ in range(5)]
+    assert statuses[-1] == 429
+
+    response = owner.post("/desk/login/?next=/desk/",
+                          {"username": editor.username, "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert guesser.post("/desk/login/?next=/desk/", {"username": editor.username,
+                                                     "password": PASSWORD}).status_code == 429
 
 
 def test_the_right_password_logs_in_and_a_password_change_ends_other_sessions(
