@@ -176,6 +176,21 @@ def test_lists_page_with_stable_urls(client: Client) -> None:
             page(client, url + bad, status=404)
 
 
+def test_a_link_with_tracking_parameters_leaves_them_out_of_the_pager(client: Client) -> None:
+    """Such a page is cached for everyone (the parameters do not change it), so nothing of the
+    first visitor's query string may be written into it."""
+    source = publisher()
+    for n in range(23):
+        published_article(source, title=f"Harbour note {n:02d}", paragraphs=PARAGRAPHS,
+                          countries=["GR"])
+
+    for url in ("/latest/", "/region/europe/", "/country/gr/", f"/source/{source.id}/"):
+        first = page(client, url + "?utm_source=newsletter&ref=evil.example&fbclid=x1")
+        assert first.xpath("//nav[@class='pager']/a[@rel='next']/@href") == ["?page=2"], url
+        second = page(client, url + "?page=2&utm_campaign=spring")
+        assert second.xpath("//nav[@class='pager']/a[@rel='prev']/@href") == [url], url
+
+
 def test_withdrawn_articles_leave_every_page(client: Client) -> None:
     source = publisher()
     story = published_article(source, title="Ferry crews return", paragraphs=PARAGRAPHS,

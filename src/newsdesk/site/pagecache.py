@@ -56,7 +56,8 @@ CACHED_VIEWS = frozenset({
 CACHE_CONTROL = "public, max-age=0, must-revalidate"
 # Query strings that do not change a page: links from newsletters and social sites carry them.
 # The same expression is in deploy/nginx-newsdesk.conf; keep the two alike.
-PLAIN_QUERY = re.compile(r"^(?:(?:utm_[a-z_]+|fbclid|gclid|mc_cid|mc_eid|ref)=[^&]*&?)*$")
+TRACKING_PARAMETER = r"utm_[a-z_]+|fbclid|gclid|mc_cid|mc_eid|ref"
+PLAIN_QUERY = re.compile(rf"^(?:(?:{TRACKING_PARAMETER})=[^&]*&?)*$")
 _RENDERING = "newsdesk.pagecache.rendering"
 _CONTENT_TYPES = {".txt": "text/plain; charset=utf-8"}
 _HTML = "text/html; charset=utf-8"

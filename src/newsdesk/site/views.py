@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -38,6 +39,7 @@ from newsdesk.articles.selectors import (
     sources_published,
 )
 from newsdesk.ingest.places import all_countries, countries_in_region, country_regions, region_names
+from newsdesk.site.pagecache import TRACKING_PARAMETER
 from newsdesk.site.search import search_articles, search_hits, search_parse
 from newsdesk.sources.models import Source
 
@@ -46,6 +48,7 @@ HOME_LATEST = 7
 TOP_PER_REGION = 4
 AD_AFTER_PARAGRAPH = 3  # the in-article ad slot follows this body paragraph
 SITE_IMAGE_SIZE = (1200, 675)  # every image under static/newsdesk/regions/
+_TRACKING = re.compile(TRACKING_PARAMETER)
 _JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
@@ -110,8 +113,11 @@ def _page(request: HttpRequest, articles: QuerySet[Article]) -> ListPage:
 
 
 def _page_url(request: HttpRequest, number: int) -> str:
+    """The URL of another page of this list, with the query's other parameters (a search's)
+    but not its tracking ones: a page reached with only those is cached for every visitor."""
     params = request.GET.copy()
-    params.pop("page", None)
+    for name in [name for name in params if _TRACKING.fullmatch(name) or name == "page"]:
+        del params[name]
     if number > 1:
         params["page"] = str(number)
     return f"?{params.urlencode()}" if params else request.path
