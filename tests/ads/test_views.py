@@ -11,7 +11,7 @@ from django.urls import reverse
 from tests.ads.conftest import BROWSER_UA, campaign_create, slot
 
 from newsdesk.ads.clicks import SALT, click_token
-from newsdesk.ads.models import Creative, DailyStat, PageViewDay
+from newsdesk.ads.models import Campaign, Creative, DailyStat, PageViewDay
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +133,25 @@ def test_the_target_changed_in_the_desk_is_the_one_used() -> None:
     href = click_href(reader().get("/ads/slot/leaderboard").content.decode())
     Creative.objects.update(target_url="https://books.example/summer")
     assert reader().get(href)["Location"] == "https://books.example/summer"
+
+
+@pytest.mark.parametrize("paused", ["campaign", "creative"])
+def test_a_click_on_a_paused_ad_neither_redirects_nor_counts(paused: str) -> None:
+    """Pausing is how the desk stops an ad at once (a target gone bad, a complaint): links on
+    pages already read stop with it."""
+    campaign = campaign_create()
+    href = click_href(reader().get("/ads/slot/leaderboard").content.decode())
+    if paused == "campaign":
+        Campaign.objects.filter(pk=campaign.pk).update(is_active=False)
+    else:
+        Creative.objects.filter(campaign=campaign).update(is_active=False)
+
+    response = reader().get(href)
+
+    assert response.status_code == 404
+    assert not response.has_header("Location")
+    assert "no longer running" in response.content.decode()
+    assert clicks() == 0
 
 
 @pytest.mark.parametrize("path", [

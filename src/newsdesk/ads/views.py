@@ -97,7 +97,9 @@ def click(request: HttpRequest, token: str) -> HttpResponse:
     except signing.BadSignature:
         return _click_error(request, "This advertisement link is not valid.", 400)
     creative = Creative.objects.select_related("campaign").filter(pk=ref.creative_id).first()
-    if creative is None:
+    # Paused in the desk: links on pages read before stop too. A campaign past its end date
+    # still takes the clicks on what it showed while it ran.
+    if creative is None or not (creative.is_active and creative.campaign.is_active):
         return _click_error(request, "This advertisement is no longer running.", 404)
     try:
         validate_web_url(creative.target_url)
