@@ -63,6 +63,9 @@ def test_a_page_is_rendered_by_the_application_once_then_served_by_nginx(
     assert hit.headers["Last-Modified"] == miss.headers["Last-Modified"]
     assert hit.headers["X-Frame-Options"] == "DENY"
     assert hit.headers["X-Content-Type-Options"] == "nosniff"
+    assert _policy(hit.headers["Content-Security-Policy"]) == _policy(
+        miss.headers["Content-Security-Policy"])
+    assert _policy(hit.headers["Content-Security-Policy"])["script-src"] == {"'self'"}
     assert "Strict-Transport-Security" not in hit.headers  # set only on the https server
     again = nginx.get(url, headers={"If-None-Match": hit.headers["ETag"]})
     assert again.status_code == 304
@@ -136,3 +139,9 @@ def test_only_resized_lead_images_are_served_from_media(nginx: httpx.Client, hom
     hidden = nginx.get("/media/pressroom/embargoed.pdf")
     assert hidden.status_code == 404
     assert b"embargoed" not in hidden.content
+
+
+def _policy(header: str) -> dict[str, set[str]]:
+    """A Content-Security-Policy header as directive -> sources, whatever their order."""
+    directives = (part.split() for part in header.split(";") if part.strip())
+    return {name: set(sources) for name, *sources in directives}

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -72,10 +73,12 @@ INSTALLED_APPS = [
     "newsdesk.ads",
     "newsdesk.newsletter",
     "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # outside the page cache, so cached pages carry it too
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsdesk.site.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -87,6 +90,23 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy: scripts only from this site's own files (there is no inline script
+# anywhere), so markup that slipped into an article could still run nothing. Images may come
+# from anywhere: a publisher's original is shown until its copies are made. Style attributes
+# stay allowed (the desk's admin pages use them). deploy/nginx-newsdesk.conf sends the same
+# header with the pages it serves from the page cache; keep the two alike.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": ["*", "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    },
+}
 
 ROOT_URLCONF = "newsdesk.urls"
 WSGI_APPLICATION = "newsdesk.wsgi.application"

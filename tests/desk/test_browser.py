@@ -52,8 +52,14 @@ def page(live_server: object) -> Iterator[object]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
-        yield context.new_page()
+        tab = context.new_page()
+        # The desk runs under the site's Content-Security-Policy: nothing may be refused.
+        refused: list[str] = []
+        tab.on("console", lambda message: refused.append(message.text)
+               if "Content Security Policy" in message.text else None)
+        yield tab
         browser.close()
+        assert refused == []
 
 
 def log_in(page: object, base: str, user: User) -> None:
