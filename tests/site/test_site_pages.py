@@ -191,6 +191,19 @@ def test_a_link_with_tracking_parameters_leaves_them_out_of_the_pager(client: Cl
         assert second.xpath("//nav[@class='pager']/a[@rel='prev']/@href") == [url], url
 
 
+def test_a_source_has_a_page_once_it_has_published(client: Client) -> None:
+    """A source the desk is still trying out (its items waiting for review) is nobody's
+    business yet: its name and number stay off the site."""
+    trial = publisher(name="Trial Gazette", domain="trial.example")
+    waiting = published_article(trial, title="Quay works begin", paragraphs=PARAGRAPHS)
+    Article.objects.filter(id=waiting.id).update(status=Status.REVIEW)
+
+    assert b"Trial Gazette" not in client.get(f"/source/{trial.id}/").content
+    page(client, f"/source/{trial.id}/", status=404)
+    Article.objects.filter(id=waiting.id).update(status=Status.PUBLISHED)
+    assert texts(page(client, f"/source/{trial.id}/"), "//h1") == ["Trial Gazette"]
+
+
 def test_withdrawn_articles_leave_every_page(client: Client) -> None:
     source = publisher()
     story = published_article(source, title="Ferry crews return", paragraphs=PARAGRAPHS,

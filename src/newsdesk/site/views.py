@@ -124,8 +124,10 @@ def _page_url(request: HttpRequest, number: int) -> str:
 
 
 def _list(request: HttpRequest, articles: QuerySet[Article], *, heading: str,
-          **extra: Any) -> HttpResponse:
+          empty_is_missing: bool = False, **extra: Any) -> HttpResponse:
     page = _page(request, articles)
+    if empty_is_missing and not page.paginator.count:
+        raise Http404("Nothing published here")
     return render(request, "site/list.html", {
         "page": page, "teasers": _teasers(page.object_list), "heading": heading,
         "region_kickers": extra.get("kicker") != "Region", **extra})
@@ -262,8 +264,9 @@ def country(request: HttpRequest, iso2: str) -> HttpResponse:
 
 def source(request: HttpRequest, source_id: int) -> HttpResponse:
     publisher = get_object_or_404(Source, id=source_id)
+    # A source still on trial in the desk (nothing published yet) is not public.
     return _list(request, articles_from_source(publisher.id), heading=publisher.name,
-                 kicker="Source", publisher=publisher)
+                 kicker="Source", publisher=publisher, empty_is_missing=True)
 
 
 class SearchForm(forms.Form):
