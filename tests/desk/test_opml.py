@@ -107,6 +107,36 @@ def test_broken_oversized_or_external_files_are_refused_in_words(
         opml_import(data=data, actor=editor)
 
 
+@pytest.mark.parametrize("encoding", ["Shift_JIS", "GB18030", "windows-1251", "UTF-8"])
+def test_a_file_in_its_declared_encoding_imports_with_its_titles(
+    editor: User, encoding: str
+) -> None:
+    titles = {"Shift_JIS": "東京新聞", "GB18030": "南方日报", "windows-1251": "Новая газета",
+              "UTF-8": "Καθημερινή"}
+    data = (f'<?xml version="1.0" encoding="{encoding}"?>\n<opml version="2.0"><body>'
+            f'<outline text="{titles[encoding]}" xmlUrl="https://news.example/feed.xml"/>'
+            "</body></opml>").encode(encoding)
+
+    report = opml_import(data=data, actor=editor)
+
+    assert [source.name for source in report.created] == [titles[encoding]]
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b'<?xml version="1.0" encoding="klingon"?><opml/>', "encoding 'klingon'"),
+    (b'<?xml version="1.0" encoding="hex"?><opml/>', "encoding 'hex'"),
+    (b'<?xml version="1.0" encoding="Shift_JIS"?><opml><body><outline text="\x82"/></body></opml>',
+     "not written in Shift_JIS"),
+    (b'<?xml version="1.0" encoding="UTF-32"?><opml/>', "not written in UTF-32"),
+    ('<?xml version="1.0" encoding="UTF-32"?><opml/>'.encode("utf-32"), "not well-formed"),
+])
+def test_a_file_whose_encoding_cannot_be_read_is_refused_in_words(
+    editor: User, data: bytes, message: str
+) -> None:
+    with pytest.raises(OpmlError, match=message):
+        opml_import(data=data, actor=editor)
+
+
 def test_export_lists_every_source_and_reimports_as_duplicates(editor: User) -> None:
     Source.objects.create(feed_url="https://a.example/feed?x=1&y=2", name="A & B <news>",
                           home_url="https://a.example/")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import logging
 import multiprocessing
+import re
 import uuid
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -868,15 +870,45 @@ def _opml_outlines(data: bytes) -> list[_Outline]:
                                      home_url=fields.get("htmlurl", "")))
 
     try:
-        defusedxml.sax.parseString(data, Handler(), forbid_dtd=True, forbid_entities=True,
-                                   forbid_external=True)
+        defusedxml.sax.parseString(_expat_readable(data), Handler(), forbid_dtd=True,
+                                   forbid_entities=True, forbid_external=True)
     except defusedxml.DefusedXmlException as exc:
         raise OpmlError("The file declares a DTD or entities, which OPML never needs; "
                         "it was not read.") from exc
     except xml.sax.SAXParseException as exc:
         raise OpmlError(f"The file is not well-formed XML (line {exc.getLineNumber()}: "
                         f"{exc.getMessage()}).") from exc
+    except (ValueError, LookupError) as exc:  # an encoding expat cannot read (UTF-32 ...)
+        raise OpmlError(f"The file's encoding cannot be read ({exc}); save it as UTF-8.") from exc
     return outlines
+
+
+_XML_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+_DECLARED = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*["'])[^"']*""")
+_EXPAT_ENCODINGS = {"utf8", "utf16", "iso88591", "latin1", "usascii", "ascii"}
+
+
+def _expat_readable(data: bytes) -> bytes:
+    """The file in an encoding the XML parser reads: expat knows only UTF-8, UTF-16, Latin-1
+    and ASCII, so a file declared otherwise (Shift_JIS, GB18030, Windows-1251 ...) is decoded
+    here and handed on as UTF-8, its declaration changed to match."""
+    declared = _XML_ENCODING.match(data)
+    if declared is None:
+        return data
+    name = declared.group(1).decode("ascii", "replace")
+    if re.sub(r"[^a-z0-9]", "", name.lower()) in _EXPAT_ENCODINGS:
+        return data
+    try:
+        if not codecs.lookup(name)._is_text_encoding:  # type: ignore[attr-defined]
+            raise LookupError(name)  # "hex", "zlib" ...: codecs, but no text encodings
+        text = data.decode(name)
+    except LookupError as exc:
+        raise OpmlError(f"The file declares the encoding {name!r}, which Newsdesk does not "
+                        "know.") from exc
+    except UnicodeDecodeError as exc:
+        raise OpmlError(f"The file is not written in {name}, the encoding it declares "
+                        f"(byte {exc.start}).") from exc
+    return _DECLARED.sub(r"\g<1>UTF-8", text.lstrip("\ufeff"), count=1).encode("utf-8")
 
 
 def opml_import(*, data: bytes, actor: object) -> OpmlReport:
