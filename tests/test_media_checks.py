@@ -35,6 +35,17 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
+def damaged_exif_jpeg(size: tuple[int, int] = (640, 480)) -> bytes:
+    """A JPEG whose EXIF says "turn me" (Orientation 6) beside a tag of the wrong type (0x0152,
+    a number, written as the text "Cam"): Pillow cannot read that block."""
+    entries = [(0x0112, 3, 1, struct.pack("<HH", 6, 0)), (0x0152, 2, 4, b"Cam\x00")]
+    ifd = (struct.pack("<H", len(entries))
+           + b"".join(struct.pack("<HHI", tag, kind, count) + value
+                      for tag, kind, count, value in entries)
+           + struct.pack("<I", 0))
+    return picture("JPEG", size, exif=b"Exif\x00\x00II*\x00" + struct.pack("<I", 8) + ifd)
+
+
 @pytest.fixture(scope="session")
 def bomb_png(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """A real, valid 50,000 × 50,000 PNG (1 bit per pixel, all black): a few hundred KB on
@@ -171,3 +182,10 @@ def test_a_plain_pdf_is_kept_under_a_server_made_name() -> None:
 def test_a_pdf_that_is_not_plain_is_refused(content: bytes, message: str) -> None:
     with pytest.raises(MediaRejected, match=message):
         check_pdf(content, client_name="report.pdf")
+
+
+def test_a_photo_with_damaged_exif_is_kept_unturned() -> None:
+    checked = check_image(damaged_exif_jpeg(), client_name="quay.jpg")
+
+    assert (checked.width, checked.height) == (640, 480)
+    assert b"Cam" not in checked.content

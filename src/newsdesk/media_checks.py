@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -101,7 +102,7 @@ def check_image(upload: IO[bytes] | bytes, *, client_name: str = "",
                 _check_dimensions(im.size, limits)
                 im.seek(0)
                 im.load()
-                clean = _without_metadata(ImageOps.exif_transpose(im), kind)
+                clean = _without_metadata(upright(im), kind)
         except MediaRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -178,6 +179,15 @@ def _check_dimensions(size: tuple[int, int], limits: ImageLimits) -> None:
     if width < limits.min_width or height < limits.min_height:
         raise MediaRejected(f"This image is {width} × {height} pixels; it must be at least "
                             f"{limits.min_width} × {limits.min_height}.")
+
+
+def upright(im: Image.Image) -> Image.Image:
+    """A copy turned as the picture's EXIF orientation says; unturned when that metadata cannot
+    be read (a tag of the wrong type, a cut block): a damaged tag must not cost the picture."""
+    try:
+        return ImageOps.exif_transpose(im)
+    except (struct.error, ValueError, TypeError, KeyError, IndexError, SyntaxError, OSError):
+        return im.copy()
 
 
 def _without_metadata(im: Image.Image, kind: str) -> Image.Image:

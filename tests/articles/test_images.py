@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.template import Context, Template
 from PIL import Image
+from tests.test_media_checks import damaged_exif_jpeg
 
 from newsdesk.articles import images
 from newsdesk.media_checks import MediaRejected
@@ -69,3 +70,10 @@ def test_region_images_are_resized_from_the_static_files(media: Path) -> None:
     assert europe is not None
     assert [r.width for r in europe.renditions] == [480, 800, 1200]
     assert images.region_image("atlantis") is None
+
+
+def test_a_publisher_photo_with_damaged_exif_is_stored(media: Path) -> None:
+    stored = images.lead_image_store(image_url="https://x.example/exif.jpg",
+                                     content=damaged_exif_jpeg((1000, 600)))
+
+    assert [(r.width, r.height) for r in stored.renditions][-1] == (1000, 600)

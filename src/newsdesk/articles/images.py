@@ -26,9 +26,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from PIL import Image, ImageOps
+from PIL import Image
 
-from newsdesk.media_checks import ImageLimits, MediaRejected, sniff_image
+from newsdesk.media_checks import ImageLimits, MediaRejected, sniff_image, upright
 
 log = logging.getLogger("newsdesk.articles.images")
 
@@ -115,17 +115,17 @@ def _decode(content: bytes) -> Image.Image:
                     raise MediaRejected(f"An image of {width} × {height} pixels is not used.")
                 im.seek(0)
                 im.load()
-                upright = ImageOps.exif_transpose(im)
+                turned = upright(im)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise MediaRejected("This image has too many pixels.") from exc
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise MediaRejected("This image is damaged or incomplete.") from exc
-    if upright.mode in {"RGBA", "LA", "PA", "P"}:
-        rgba = upright.convert("RGBA")
+    if turned.mode in {"RGBA", "LA", "PA", "P"}:
+        rgba = turned.convert("RGBA")
         flat = Image.new("RGB", rgba.size, "white")
         flat.paste(rgba, mask=rgba.getchannel("A"))
         return flat
-    return upright.convert("RGB")
+    return turned.convert("RGB")
 
 
 def _store(key: str, content: bytes) -> LeadImage:
