@@ -113,6 +113,23 @@ def test_the_edit_page_saves_through_the_service(editor_client: Client) -> None:
     assert "Audit trail" in page and "Changed " in page
 
 
+@pytest.mark.parametrize("region", ["mars", "../../../../etc/passwd"])
+def test_a_primary_region_that_is_none_of_the_regions_is_refused(
+    editor_client: Client, region: str
+) -> None:
+    article = an_article()
+    response = editor_client.post(f"/desk/articles/article/{article.id}/change/", {
+        "title": "Quay reopens", "summary": "", "image_source": "none", "image_url": "",
+        "image_alt": "", "image_caption": "", "image_credit": "", "primary_country": "ke",
+        "primary_region": region, "countries": "ke", "regions": ["africa"], "quotes": "",
+        "body_html": "<p>One.</p>", "_save": "Save"})
+
+    assert response.status_code == 200
+    assert "Choose one of the regions." in response.content.decode()
+    article.refresh_from_db()
+    assert article.primary_region != region
+
+
 def test_the_preview_shows_unsaved_edits_without_storing_them(editor_client: Client) -> None:
     article = an_article()
     response = editor_client.post(f"/desk/articles/article/{article.id}/preview/", {

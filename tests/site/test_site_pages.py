@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from tests.site.factories import published_article, publisher
 
+from newsdesk.articles.images import region_image
 from newsdesk.articles.models import Article, Status
 from newsdesk.site import views
 from newsdesk.sources.models import ImagePolicy
@@ -202,6 +203,19 @@ def test_a_source_has_a_page_once_it_has_published(client: Client) -> None:
     page(client, f"/source/{trial.id}/", status=404)
     Article.objects.filter(id=waiting.id).update(status=Status.PUBLISHED)
     assert texts(page(client, f"/source/{trial.id}/"), "//h1") == ["Trial Gazette"]
+
+
+def test_a_stored_region_that_is_no_region_shows_the_world_image(client: Client) -> None:
+    """Whatever an old row or a hand-edited database holds, the site's image is looked up only
+    among its own regions' files."""
+    story = published_article(publisher(image_policy=ImagePolicy.SITE), title="Quay lights",
+                              paragraphs=PARAGRAPHS, countries=["GR"])
+    Article.objects.filter(id=story.id).update(primary_region="../../../../etc/passwd")
+
+    world = region_image("world")
+    assert world is not None
+    for url in ("/", story.get_absolute_url()):
+        assert world.src in page(client, url).xpath("//img/@src"), url
 
 
 def test_withdrawn_articles_leave_every_page(client: Client) -> None:

@@ -36,6 +36,7 @@ WIDTHS = (480, 800, 1200)
 QUALITY = 80
 LIMITS = ImageLimits(max_bytes=15 * 1024 * 1024, max_width=12000, max_height=12000,
                      max_pixels=50_000_000, min_width=100, min_height=60)
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _NAME = re.compile(r"^(?P<key>[0-9a-f]{32})-(?P<w>\d+)x(?P<h>\d+)\.jpg$")
 FOLDER = "leads"
 
@@ -174,7 +175,10 @@ def lead_image_fetch(*, image_url: str) -> LeadImage | None:
 
 
 def region_image(slug: str) -> LeadImage | None:
-    """The site's own image for a region (static/newsdesk/regions/<slug>.png), resized once."""
+    """The site's own image for a region (static/newsdesk/regions/<slug>.png), resized once;
+    None for a slug that is no region's (it never names a file: "../x" is no slug)."""
+    if not _SLUG.fullmatch(slug):
+        return None
     key = image_key(f"region:{slug}")
     stored = _stored(key)
     if stored is not None:

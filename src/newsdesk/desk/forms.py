@@ -217,6 +217,12 @@ class ArticleEditForm(forms.ModelForm):
     def clean_countries(self) -> list[str]:
         return _codes(self.cleaned_data.get("countries", ""))
 
+    def clean_primary_region(self) -> str:
+        slug = self.cleaned_data.get("primary_region", "")
+        if slug and slug not in region_names():
+            raise ValidationError("Choose one of the regions.")
+        return slug
+
     def clean_primary_country(self) -> str:
         code = self.cleaned_data.get("primary_country", "").strip().upper()
         return _codes(code)[0] if code else ""

@@ -71,7 +71,7 @@ class Teaser:
 def _picture(article: Article) -> Picture | None:
     """The lead image: resized copies on this site when they exist, else the original."""
     if article.image_source == ImageSource.SITE:
-        region = article.primary_region or "world"
+        region = article.primary_region if article.primary_region in region_names() else "world"
         copies = region_image(region)
         if copies is not None:
             return Picture(copies.src, "", copies.width, copies.height, copies.srcset)
