@@ -195,3 +195,17 @@ def test_the_right_password_logs_in_and_a_password_change_ends_other_sessions(
                                            "new_password2": "another long passphrase 7"})
     assert client.get("/desk/").status_code == 200
     assert other.get("/desk/").status_code == 302
+
+
+def test_a_posted_feed_address_longer_than_a_source_keeps_is_refused_next_to_it(
+    editor_client: Client,
+) -> None:
+    long_feed = "https://harbourgazette.example/" + "f" * 2100
+    response = editor_client.post("/desk/sources/source/add/", {
+        "url": "https://harbourgazette.example/", "feed_url": long_feed, "credit": "RSS",
+        "image_policy": "source", "content": "full", "publish": "review", "poll_minutes": "30",
+        "_save": "Save"})
+
+    assert response.status_code == 200
+    assert "longer than 2,000 characters" in response.content.decode()
+    assert not Source.objects.exists()

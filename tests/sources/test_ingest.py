@@ -485,6 +485,35 @@ def test_adding_a_page_that_advertises_no_feed_says_so(http_server: LocalHTTPSer
     assert not Source.objects.exists()
 
 
+def test_a_feed_with_an_overlong_title_and_home_link_is_added_with_what_fits(
+    http_server: LocalHTTPServer,
+) -> None:
+    """A cut URL leads nowhere, so an overlong home link gives way to the feed's own site; a
+    name is cut to fit. (PostgreSQL refuses what is longer than the column.)"""
+    home = "https://harbourgazette.example/" + "a" * 2100
+    http_server.routes["/feed.xml"] = (200, RSS_TYPE, rss(
+        [Item(title="Lighthouse repainted", link="https://harbourgazette.example/n/1")],
+        title="Harbour " * 60, home=home))
+
+    source = source_add(url=http_server.url("/feed.xml"))
+
+    assert source.home_url == f"http://127.0.0.1:{http_server.port}/"
+    assert source.name == ("Harbour " * 60)[:200]
+
+
+def test_a_feed_address_longer_than_a_source_keeps_is_refused_in_words(
+    http_server: LocalHTTPServer,
+) -> None:
+    feed = "/feeds/" + "b" * 2100 + ".rss"
+    http_server.routes["/"] = (200, HTML_TYPE, (
+        '<!DOCTYPE html><html><head><link rel="alternate" type="application/rss+xml" '
+        f'href="{feed}"></head><body></body></html>').encode())
+
+    with pytest.raises(SourceAddError, match="longer than 2,000 characters"):
+        source_add(url=http_server.url("/"))
+    assert not Source.objects.exists()
+
+
 def test_a_publishers_lead_image_is_fetched_and_resized_after_its_article_is_stored(
     http_server: LocalHTTPServer, settings: Settings, tmp_path: Path,
     django_capture_on_commit_callbacks: Any,

@@ -15,6 +15,7 @@ from newsdesk.sources.models import ContentPolicy, ImagePolicy, PublishPolicy, S
 from newsdesk.sources.services import SourceDraft
 
 MAX_REMOVE_SELECTORS = 30
+MAX_URL_CHARS = 2000  # the URL columns of Source
 
 
 def _check_selector(selector: str) -> str:
@@ -91,7 +92,7 @@ class RulesMixin(forms.Form):
 class SourceAddForm(RulesMixin):
     """Add a source: a feed or site URL first, then settings, a preview, and save."""
 
-    url = forms.URLField(max_length=2000, label="Feed or site URL", assume_scheme="https",
+    url = forms.URLField(max_length=MAX_URL_CHARS, label="Feed or site URL", assume_scheme="https",
                          help_text="A feed's address, or a site's page that advertises its feeds.")
     feed_url = forms.ChoiceField(required=False, label="Feed", widget=forms.RadioSelect,
                                  help_text="The page offers several feeds: pick one.")
@@ -111,7 +112,7 @@ class SourceAddForm(RulesMixin):
         help_text="Words or phrases, comma-separated, whole words, any case. Empty: every item.")
     exclude_keywords = forms.CharField(required=False, label="Never items with", max_length=2000,
                                        help_text="Words or phrases, comma-separated.")
-    home_url = forms.URLField(required=False, widget=forms.HiddenInput, max_length=2000,
+    home_url = forms.URLField(required=False, widget=forms.HiddenInput, max_length=MAX_URL_CHARS,
                               assume_scheme="https")
 
     field_order = ["url", "feed_url", "name", "credit", "image_policy", "content", "publish",
@@ -126,6 +127,13 @@ class SourceAddForm(RulesMixin):
             # Choices come from the page, fetched again on every step; keep what was posted.
             posted = self.data.get("feed_url", "")
             self.fields["feed_url"].choices = [(posted, posted)] if posted else []
+
+    def clean_feed_url(self) -> str:
+        url = self.cleaned_data.get("feed_url", "")
+        if len(url) > MAX_URL_CHARS:
+            raise ValidationError("This feed's address is longer than 2,000 characters; "
+                                  "Newsdesk cannot keep it.")
+        return url
 
     def draft(self) -> SourceDraft:
         data = self.cleaned_data

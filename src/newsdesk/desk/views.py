@@ -27,6 +27,7 @@ from newsdesk.ingest.clean import sanitize_html
 from newsdesk.ingest.places import region_names
 from newsdesk.sources.models import Source
 from newsdesk.sources.services import (
+    NAME_MAX_CHARS,
     OpmlError,
     SourceAddError,
     opml_export,
@@ -101,7 +102,7 @@ def source_add(request: HttpRequest, model_admin: admin.ModelAdmin) -> HttpRespo
                         reverse("admin:sources_source_change", args=[source.id]))
             if not form.cleaned_data.get("name"):
                 data = form.data.copy()
-                data["name"], data["home_url"] = preview.title, preview.home_url
+                data["name"], data["home_url"] = preview.title[:NAME_MAX_CHARS], preview.home_url
                 form = SourceAddForm(data, feed_choices=form.fields["feed_url"].choices)
                 form.is_valid()
     return _page(request, model_admin, "desk/source_add.html", "Add a source", form=form,

@@ -109,14 +109,14 @@ def source_add(
 ) -> Source:
     """Add the feed at `url` (or the first feed a site page advertises)."""
     choice = source_find_feeds(url=url)[0]
-    feed_url = choice.url
+    feed_url = _followable(choice.url)
     if Source.objects.filter(feed_url=feed_url).exists():
         raise SourceAddError(f"{feed_url} is already a source.")
     feed = choice.feed or _parse_or_explain(_fetch_or_explain(feed_url))
-    home = feed.home_url or f"{urlsplit(feed_url).scheme}://{urlsplit(feed_url).netloc}/"
+    home = _home(feed_url, feed.home_url)
     return Source.objects.create(
         feed_url=feed_url,
-        name=name or feed.title or urlsplit(home).hostname or feed_url,
+        name=(name or feed.title or urlsplit(home).hostname or feed_url)[:NAME_MAX_CHARS],
         home_url=home,
         domain=urlsplit(home).hostname or "",
         credit=credit,
@@ -340,6 +340,24 @@ def source_record_success(*, source: Source, fetched: FetchResult, feed: ParsedF
         changes["home_url"] = home_url
         changes["domain"] = _fitting("domain", urlsplit(home_url).hostname or "")
     Source.objects.filter(id=source.id).update(**changes)
+
+
+NAME_MAX_CHARS = Source._meta.get_field("name").max_length or 200
+
+
+def _followable(feed_url: str) -> str:
+    """feed_url, or SourceAddError when it is longer than the column keeps."""
+    if not _fitting("feed_url", feed_url):
+        raise SourceAddError("This feed's address is longer than 2,000 characters; Newsdesk "
+                             "cannot keep it.")
+    return feed_url
+
+
+def _home(feed_url: str, home_url: str) -> str:
+    """The publisher's home page: the feed's channel link when it fits its column (a cut URL
+    leads nowhere), else the feed's own site."""
+    parts = urlsplit(feed_url)
+    return _fitting("home_url", home_url) or f"{parts.scheme}://{parts.netloc}/"
 
 
 def _fitting(name: str, value: str) -> str:
@@ -690,7 +708,7 @@ def source_preview(*, draft: SourceDraft, limit: int = 3,
         feed = _parse_or_explain(fetch(draft.feed_url, options=options, client=client))
     except IngestError as exc:
         raise SourceAddError(str(exc)) from exc
-    home = draft.home_url or feed.home_url or draft.feed_url
+    home = _home(draft.feed_url, draft.home_url or feed.home_url)
     domain = urlsplit(home).hostname or ""
     newest = sorted(feed.items, key=_item_time, reverse=True)[:limit]
     config = _draft_config(draft)
@@ -728,13 +746,13 @@ def source_create(*, draft: SourceDraft, actor: object) -> Source:
     """Save a previewed source; it is due for its first poll at once."""
     from newsdesk.desk.services import audit_record
 
-    if Source.objects.filter(feed_url=draft.feed_url).exists():
+    if Source.objects.filter(feed_url=_followable(draft.feed_url)).exists():
         raise SourceAddError(f"{draft.feed_url} is already a source.")
-    home = draft.home_url or f"{urlsplit(draft.feed_url).scheme}://{urlsplit(draft.feed_url).netloc}/"
+    home = _home(draft.feed_url, draft.home_url)
     with transaction.atomic():
         source = Source.objects.create(
             feed_url=draft.feed_url,
-            name=draft.name or urlsplit(home).hostname or draft.feed_url,
+            name=(draft.name or urlsplit(home).hostname or draft.feed_url)[:NAME_MAX_CHARS],
             home_url=home,
             domain=urlsplit(home).hostname or "",
             credit=draft.credit,
@@ -936,12 +954,13 @@ def opml_import(*, data: bytes, actor: object) -> OpmlReport:
             report.problems.append(OpmlProblem(outline.line, url, "already a source"))
             continue
         known.add(url)
-        home = outline.home_url if outline.home_url.startswith(("http://", "https://")) else ""
-        home = home or f"{urlsplit(url).scheme}://{urlsplit(url).netloc}/"
+        home = _home(url, outline.home_url if outline.home_url.startswith(("http://", "https://"))
+                     else "")
         with transaction.atomic():
             source = Source.objects.create(
-                feed_url=url, name=(outline.title or urlsplit(url).hostname or url)[:200],
-                home_url=home[:2000], domain=urlsplit(home).hostname or "",
+                feed_url=url,
+                name=(outline.title or urlsplit(url).hostname or url)[:NAME_MAX_CHARS],
+                home_url=home, domain=urlsplit(home).hostname or "",
                 poll_minutes=settings.NEWSDESK_POLL_MINUTES, next_check_at=timezone.now())
             audit_record(actor=actor, action="imported", target=source,
                          detail=f"From OPML, line {outline.line}.")
