@@ -142,3 +142,16 @@ def test_a_post_without_csrf_token_is_refused() -> None:
     response = Client(enforce_csrf_checks=True).post("/ads", valid())
     assert response.status_code == 403
     assert not BookingRequest.objects.exists()
+
+
+def test_one_address_gets_three_booking_requests_a_day_not_a_flood(client: Client) -> None:
+    """Each request is mailed to its contact address: a stranger's address typed in a loop
+    must not become a mail bomb."""
+    statuses = [client.post("/ads", valid(contact_email="Victim@Mail.example")).status_code
+                for _ in range(5)]
+
+    assert statuses == [200, 200, 200, 429, 429]
+    assert BookingRequest.objects.count() == 3
+    assert sum("victim@mail.example" in (m.to[0].lower()) for m in mail.outbox) == 3
+    refused = client.post("/ads", valid(contact_email="victim@mail.example"))
+    assert "Please try again tomorrow" in refused.content.decode()

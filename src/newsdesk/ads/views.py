@@ -29,15 +29,29 @@ from newsdesk.ads.services import (
     impression_record,
     page_view_record,
 )
+from newsdesk.ratelimit import over_limit
+from newsdesk.site.visitors import client_ip
 
 HEADING = "Advertise with us"
+# Each request is mailed back to its contact address: bounded, so that the form cannot be
+# used to flood a stranger's mailbox, or the desk's queue.
+REQUESTS_PER_EMAIL = (3, 24 * 60 * 60)
+REQUESTS_PER_IP = (10, 24 * 60 * 60)
 
 
 def book(request: HttpRequest) -> HttpResponse:
     """What the site offers, in its own numbers, and the booking request form."""
+    status = 400
     if request.method == "POST":
         form = BookingRequestForm(request.POST, request.FILES)
-        if form.is_valid():
+        if form.is_valid() and (
+                over_limit(scope="ads:ip", key=client_ip(request) or "-", limit=REQUESTS_PER_IP)
+                or over_limit(scope="ads:email", key=form.cleaned_data["contact_email"].lower(),
+                              limit=REQUESTS_PER_EMAIL)):
+            form.add_error(None, "We have had several booking requests from here or for this "
+                                 "address today. Please try again tomorrow, or write to us.")
+            status = 429
+        elif form.is_valid():
             booking_request_create(**form.cleaned_data)
             return render(request, "site/thanks.html", {
                 "heading": HEADING,
@@ -48,7 +62,7 @@ def book(request: HttpRequest) -> HttpResponse:
     return render(request, "ads/book.html",
                   {"form": form, "heading": HEADING, "audience": audience(),
                    "slots": slots_offered()},
-                  status=400 if request.method == "POST" else 200)
+                  status=status if request.method == "POST" else 200)
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:

@@ -65,15 +65,3 @@ def challenge_problem(*, token: str, work: str, answer: int | None,
     if not cache.add(f"newsletter:challenge:{value['n']}", 1, MAX_AGE_SECONDS):
         return "This form was already sent. Please try again."
     return ""
-
-
-def over_limit(*, kind: str, key: str, limit: tuple[int, int]) -> bool:
-    """Count one attempt for key; True once the count passes the limit within its window."""
-    name = f"newsletter:rate:{kind}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
-    count, window = limit
-    cache.add(name, 0, window)
-    try:
-        return cache.incr(name) > count
-    except ValueError:  # expired between add and incr
-        cache.set(name, 1, window)
-        return False

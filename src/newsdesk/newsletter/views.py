@@ -9,7 +9,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from newsdesk.newsletter.abuse import PER_EMAIL, PER_IP, challenge_issue, over_limit
+from newsdesk.newsletter.abuse import PER_EMAIL, PER_IP, challenge_issue
 from newsdesk.newsletter.digest import digest_render, digest_sections, places_label
 from newsdesk.newsletter.forms import (
     PreferencesForm,
@@ -34,6 +34,7 @@ from newsdesk.newsletter.tokens import (
     manage_token,
     manage_token_check,
 )
+from newsdesk.ratelimit import over_limit
 from newsdesk.site.visitors import client_ip
 
 MAX_INBOUND_BYTES = 2 * 1024 * 1024
@@ -65,8 +66,8 @@ def signup(request: HttpRequest) -> HttpResponse:
             if data["website"]:
                 return _message(request, "Check your inbox", SENT)  # a bot: thank it, keep nothing
             email = normalise_email(data["email"])
-            if (over_limit(kind="ip", key=_ip(request) or "-", limit=PER_IP)
-                    or over_limit(kind="email", key=email, limit=PER_EMAIL)):
+            if (over_limit(scope="newsletter:ip", key=_ip(request) or "-", limit=PER_IP)
+                    or over_limit(scope="newsletter:email", key=email, limit=PER_EMAIL)):
                 form.add_error(None, "Too many sign-ups from here in the last hour. "
                                      "Please try again later.")
                 return _signup_page(request, form, status=429)
