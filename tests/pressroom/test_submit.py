@@ -165,6 +165,31 @@ def test_a_wrong_answer_to_the_question_is_refused(client: Client, media_root: P
     assert NUMBERS.index(a) + NUMBERS.index(b) == int(fresh["challenge_answer"])
 
 
+def test_no_image_is_read_before_the_question_is_answered(client: Client, media_root: Path) -> None:
+    """Decoding images is the costly part of a submission: a form whose question is not
+    answered (a robot's) never gets that far, so only the question is marked."""
+    page = client.get("/pr")
+    data = {**challenge_from(page.content.decode()),
+            **valid_fields(image_1=upload("quay.png", b"not an image at all"), credit_1="Ada")}
+    data["challenge_answer"] = str(int(data["challenge_answer"]) + 1)
+
+    response = client.post("/pr", data)
+
+    assert "That is not the answer" in error_next_to(response, "challenge_answer")
+    assert "image_1" not in response.context["form"].errors
+    assert_nothing_stored(media_root)
+
+
+def test_a_visitor_has_twenty_tries_an_hour(client: Client) -> None:
+    wrong = {**valid_fields(), "challenge_token": "x", "challenge_answer": "1"}
+    statuses = [client.post("/pr", wrong).status_code for _ in range(21)]
+
+    assert statuses == [400] * 20 + [429]
+    refused = client.post("/pr", wrong)
+    assert "Too many attempts from your network" in refused.content.decode()
+    assert refused.context["form"]["title"].value() == wrong["title"]  # nothing typed is lost
+
+
 def test_a_forged_question_token_is_refused(client: Client, media_root: Path) -> None:
     forged = signing.dumps({"a": 2, "n": "x"}, salt="some other purpose")
     response = client.post("/pr", {**valid_fields(), "challenge_token": forged,

@@ -141,6 +141,13 @@ class SubmissionForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        data["images"] = []
+        token = data.get("challenge_token", "")
+        if "challenge_answer" in data and not spam.challenge_answer_ok(
+                token, data["challenge_answer"]):
+            self.add_error("challenge_answer", "That is not the answer, or the form was open "
+                           "too long. Please answer the new question.")
+            return data  # images are decoded only for a form a person has answered
         images: list[ImageUpload] = []
         for n in range(1, MAX_IMAGES + 1):
             upload: UploadedFile | None = data.get(f"image_{n}")
@@ -159,11 +166,6 @@ class SubmissionForm(forms.Form):
                                       caption=_one_line(data.get(f"caption_{n}", "")),
                                       credit=credit))
         data["images"] = images
-        token = data.get("challenge_token", "")
-        if "challenge_answer" in data and not spam.challenge_answer_ok(
-                token, data["challenge_answer"]):
-            self.add_error("challenge_answer", "That is not the answer, or the form was open "
-                           "too long. Please answer the new question.")
         return data
 
     def service_arguments(self) -> dict[str, Any]:

@@ -15,9 +15,13 @@ from newsdesk.pressroom.forms import MAX_IMAGES, SubmissionForm
 from newsdesk.pressroom.models import UPLOAD_FOLDER, State
 from newsdesk.pressroom.selectors import release_file_visible, release_get
 from newsdesk.pressroom.services import release_confirm, release_submit
+from newsdesk.ratelimit import over_limit
 from newsdesk.site.visitors import client_ip
 
 HONEYPOT = "website"
+# Sending decodes up to three large images: a bound on attempts, sent or not, keeps one
+# visitor from keeping the server busy with them (the daily quota counts only releases sent).
+ATTEMPTS_PER_IP = (20, 60 * 60)
 MAX_REQUEST_BYTES = (MAX_IMAGES + 1) * 10 * 1024 * 1024 + 1024 * 1024
 FILE_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp|pdf)$")
 
@@ -32,6 +36,13 @@ def submit(request: HttpRequest) -> HttpResponse:
         return HttpResponse("The files sent together are too large.", status=413)
     if request.POST.get(HONEYPOT):
         return _received(request)  # a robot sees exactly what a person sees
+    if over_limit(scope="pressroom:attempt", key=client_ip(request) or "-",
+                  limit=ATTEMPTS_PER_IP):
+        form = SubmissionForm(request.POST)  # the text kept, the files not even read
+        form.add_error(None, "Too many attempts from your network in the last hour; please "
+                             "try again later.")
+        form.set_challenge(spam.challenge_new())
+        return _form_page(request, form, status=429)
     form = SubmissionForm(request.POST, request.FILES)
     if form.is_valid():
         ip, address = client_ip(request), form.cleaned_data["contact_email"]
