@@ -31,7 +31,7 @@ class BookingRequestForm(forms.Form):
     regions = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple,
                                         help_text="Leave all unticked for the whole site.")
     creative_image = forms.ImageField(required=False, label="Creative image",
-                                      help_text="JPEG, PNG, GIF or WebP, at most 5 MB; "
+                                      help_text="JPEG, PNG or WebP, at most 5 MB; "
                                                 "no HTML or script ads.")
     creative_link = forms.URLField(required=False, max_length=2000,
                                    label="Or a link to the creative",
