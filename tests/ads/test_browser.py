@@ -89,7 +89,7 @@ def test_a_page_shows_labelled_ads_counts_them_and_a_click_goes_to_the_stored_ta
     assert [label.strip().lower() for label in labels] == ["advertisement", "advertisement"]
     link = page.locator(".ad-slot a").first
     assert link.get_attribute("rel") == "sponsored noopener"
-    assert page.evaluate("document.querySelector('.ad-slot img').naturalWidth") == 728
+    expect(page.locator(".ad-slot img").first).to_have_js_property("naturalWidth", 728)
     page.screenshot(path=SHOTS / "ad-page.png", full_page=True)
     page.set_viewport_size({"width": 375, "height": 800})
     page.screenshot(path=SHOTS / "ad-page-375.png", full_page=True)
