@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import feedparser
+import lxml.etree
 import lxml.html
 import pytest
 from django.contrib.auth.models import User
@@ -106,6 +108,31 @@ def test_submit_confirm_approve_publish(editor: Client) -> None:
     edition = public.get(article.get_text_url()).content.decode()
     assert "Source: press release from Riverside Water Trust." in edition
     assert "Published" in public.get(status_link).content.decode()
+
+
+def test_a_release_with_control_characters_publishes_into_feeds_that_parse(
+        editor: Client) -> None:
+    """Invisible characters pasted into the form (a word processor's vertical tab) are no
+    text: one in a title used to make every feed and the news sitemap fail."""
+    release = _submit_and_confirm(Client(), title="Riverside \x01opens a clinic\x0b today",
+                                  summary="Four villages in the valley\x08 get a new clinic.")
+    response = editor.post(f"/desk/pressroom/pressrelease/{release.pk}/decide/",
+                           {"decision": "publish_now"})
+    assert response.status_code == 302
+    release.refresh_from_db()
+    assert release.article.title == "Riverside opens a clinic today"
+
+    for url in ("/feeds/rss/", "/feeds/atom/", "/feeds/region/africa/rss/"):
+        feed = Client().get(url)
+        assert feed.status_code == 200, url
+        parsed = feedparser.parse(feed.content)
+        assert not parsed.bozo, (url, parsed.get("bozo_exception"))
+        [entry] = parsed.entries
+        assert entry.title == "Riverside opens a clinic today"
+        assert "Published by Riverside Water Trust." in entry.summary, url
+    sitemap = Client().get("/sitemap-news.xml")
+    assert sitemap.status_code == 200
+    lxml.etree.fromstring(sitemap.content)  # well-formed
 
 
 def test_rejection_emails_the_reason_and_publishes_nothing(editor: Client) -> None:

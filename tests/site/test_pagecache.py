@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import AbstractUser
 from django.http import HttpResponse
 from django.test import Client
+from django.utils import timezone
 from tests.site.factories import published_article, publisher
 
 from newsdesk.articles.models import Article, Status
@@ -306,3 +307,44 @@ def test_with_the_cache_off_nothing_is_stored(client: Client, no_cache: None, se
     response = client.get("/")
     assert response.status_code == 200 and "X-Page-Cache" not in response
     assert not any(Path(settings.PAGE_CACHE_DIR).rglob("*.html"))
+
+
+def test_renaming_a_source_in_the_desk_renames_it_on_every_cached_page(
+        client: Client, warm_site: dict[str, Any], cache_dir: Path, gazette: Source,
+        django_user_model: type[AbstractUser],
+        django_capture_on_commit_callbacks: Capture) -> None:
+    desk = Client()
+    desk.force_login(django_user_model.objects.create_superuser("chief", "c@x.example", "pw"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = desk.post(f"/desk/sources/source/{gazette.pk}/change/", {
+            "name": "The Harbour Herald", "feed_url": gazette.feed_url,
+            "home_url": gazette.home_url, "domain": gazette.domain, "credit": "RSS",
+            "image_policy": gazette.image_policy, "content": gazette.content,
+            "publish": gazette.publish, "poll_minutes": "30", "include_keywords": "",
+            "exclude_keywords": "", "countries": "", "body_selector": "",
+            "remove_selectors": "", "active": "on", "_save": "Save"})
+    assert response.status_code == 302
+
+    for url in ("/", "/latest/", "/country/FR/", warm_site["lyon"].get_absolute_url()):
+        page = client.get(url).content.decode()
+        assert "The Harbour Herald" in page and "The Harbour Gazette" not in page, url
+    _assert_cache_fresh(cache_dir)
+
+
+def test_a_published_press_release_reaches_the_cached_lists(
+        client: Client, warm_site: dict[str, Any], cache_dir: Path,
+        django_capture_on_commit_callbacks: Capture) -> None:
+    from newsdesk.pressroom.models import PressRelease, State
+    from newsdesk.pressroom.services import release_publish
+
+    release = PressRelease.objects.create(
+        organisation="Riverside Water Trust", contact_name="Amina", title="A clinic for Kisumu",
+        contact_email="amina@riverside.example", summary="Four villages get a clinic.",
+        body="The trust opened a clinic in Kisumu.", countries=["KE"], state=State.PENDING,
+        contact_phone="", consented_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        release_publish(release=release)
+
+    for url in ("/", "/latest/", "/region/africa/", "/country/KE/"):
+        assert "A clinic for Kisumu" in client.get(url).content.decode(), url
+    _assert_cache_fresh(cache_dir)

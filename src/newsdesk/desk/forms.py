@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from newsdesk.articles.models import Article
+from newsdesk.ingest.clean import NOT_TEXT
 from newsdesk.ingest.places import all_countries, region_names
 from newsdesk.sources.models import ContentPolicy, ImagePolicy, PublishPolicy, Source
 from newsdesk.sources.services import SourceDraft
@@ -224,6 +225,13 @@ class ArticleEditForm(forms.ModelForm):
 
     def clean_countries(self) -> list[str]:
         return _codes(self.cleaned_data.get("countries", ""))
+
+    def clean(self) -> dict[str, Any]:
+        # Text pasted from a word processor can carry control characters (a vertical tab for
+        # a line break): no page, feed or sitemap may hold one.
+        data = super().clean() or {}
+        return {name: NOT_TEXT.sub("", value) if isinstance(value, str) else value
+                for name, value in data.items()}
 
     def clean_primary_region(self) -> str:
         slug = self.cleaned_data.get("primary_region", "")

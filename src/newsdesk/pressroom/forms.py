@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
+from newsdesk.ingest.clean import NOT_TEXT
 from newsdesk.ingest.places import all_countries, region_names
 from newsdesk.media_checks import (
     DEFAULT_MAX_BYTES,
@@ -140,7 +141,9 @@ class SubmissionForm(forms.Form):
             raise forms.ValidationError(exc.message) from exc
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
+        # Control characters are no text: no page, feed or sitemap may hold one.
+        data = {name: NOT_TEXT.sub("", value) if isinstance(value, str) else value
+                for name, value in (super().clean() or {}).items()}
         data["images"] = []
         token = data.get("challenge_token", "")
         if "challenge_answer" in data and not spam.challenge_answer_ok(

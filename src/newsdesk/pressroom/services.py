@@ -27,6 +27,7 @@ from newsdesk.media_checks import CheckedImage, CheckedPdf
 from newsdesk.pressroom import tokens
 from newsdesk.pressroom.markup import render_body, word_count
 from newsdesk.pressroom.models import Package, PressRelease, RejectReason, ReleaseImage, State
+from newsdesk.site.pagecache import pagecache_refresh_on_commit
 
 log = logging.getLogger("newsdesk.pressroom")
 WORDS_PER_MINUTE = 230
@@ -116,6 +117,7 @@ def release_publish(*, release: PressRelease) -> PressRelease:
         release.article = article
         release.state = State.PUBLISHED
         release.save(update_fields=["article", "state"])
+        pagecache_refresh_on_commit(article=article)  # the home page and its lists show it
     _mail(release, "published", subject="Your press release is published",
           link=_absolute(article.get_absolute_url()))
     log.info("press release %s published as article %s", release.pk, article.pk)

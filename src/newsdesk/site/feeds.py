@@ -19,8 +19,9 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFee
 from django.utils.html import format_html
 from django.utils.xmlutils import SimplerXMLGenerator
 
-from newsdesk.articles.models import Article, PlaceKind
+from newsdesk.articles.models import Article, Kind, PlaceKind
 from newsdesk.articles.selectors import articles_in_place, articles_published
+from newsdesk.ingest.clean import NOT_TEXT
 from newsdesk.ingest.places import all_countries, region_names
 
 ITEMS = 30
@@ -60,8 +61,17 @@ def _absolute(path: str) -> str:
 
 def _publisher(article: Article) -> str:
     if article.source is not None:
-        return article.source.name
+        return _text(article.source.name)
+    if article.kind == Kind.PRESS_RELEASE and (
+            release := getattr(article, "press_release", None)) is not None:
+        return _text(release.organisation)
     return article.original_domain
+
+
+def _text(value: str) -> str:
+    """value without control characters: XML cannot hold them, and one would cost the whole
+    feed (the forms and ingest take them out; this keeps an old row from doing harm)."""
+    return NOT_TEXT.sub("", value)
 
 
 class LatestArticlesRss(Feed):
@@ -111,7 +121,7 @@ class LatestArticlesRss(Feed):
         return list(self.articles(obj).prefetch_related("places")[:ITEMS])
 
     def item_title(self, item: Article) -> str:
-        return item.title
+        return _text(item.title)
 
     def item_link(self, item: Article) -> str:
         return _absolute(item.get_absolute_url())
@@ -126,11 +136,11 @@ class LatestArticlesRss(Feed):
                               if item.original_domain and item.original_domain != publisher
                               else "")
                   if item.original_url else format_html("Published by {}.", publisher))
-        summary = format_html("<p>{}</p>", item.summary) if item.summary else ""
+        summary = format_html("<p>{}</p>", _text(item.summary)) if item.summary else ""
         return format_html("{}<p>{}</p>", summary, credit)
 
     def item_author_name(self, item: Article) -> str:
-        return item.author or _publisher(item) or settings.SITE_NAME
+        return _text(item.author) or _publisher(item) or settings.SITE_NAME
 
     def item_pubdate(self, item: Article) -> datetime | None:
         return item.site_published_at or item.published_at or item.created_at

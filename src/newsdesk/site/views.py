@@ -209,10 +209,11 @@ def _json_ld(item: Article, *, region_name: str, picture: Picture | None) -> Saf
         "description": item.summary,
         "url": page_url,
         "mainEntityOfPage": page_url,
-        "isBasedOn": item.original_url or item.feed_link,
         "publisher": publisher,
         "dateModified": item.updated_at.isoformat(),
     }
+    if item.original_url or item.feed_link:  # a press release is based on nothing elsewhere
+        data["isBasedOn"] = item.original_url or item.feed_link
     published = item.published_at or item.site_published_at
     if published:
         data["datePublished"] = published.isoformat()

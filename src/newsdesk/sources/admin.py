@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db import models
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
@@ -15,8 +15,12 @@ from newsdesk.desk import views
 from newsdesk.desk.forms import SourceAdminForm
 from newsdesk.desk.selectors import audit_for
 from newsdesk.desk.services import audit_record
+from newsdesk.site.pagecache import pagecache_clear
 from newsdesk.sources.models import Source
 from newsdesk.sources.services import source_pause, source_resume
+
+# What the site prints of a source beside each of its articles.
+CREDITED_FIELDS = frozenset({"name", "domain", "credit", "home_url"})
 
 
 class HealthFilter(admin.SimpleListFilter):
@@ -102,6 +106,10 @@ class SourceAdmin(admin.ModelAdmin):
         if change and form.changed_data:
             audit_record(actor=request.user, action="changed", target=obj,
                          detail="Changed " + ", ".join(form.changed_data) + ".")
+        if change and CREDITED_FIELDS & set(form.changed_data) and obj.articles.exists():
+            # Every page naming the source (its articles, the lists they are on) must say
+            # the new credit; they are many, so the cache starts again and fills as read.
+            transaction.on_commit(pagecache_clear)
 
     @admin.action(description="Pause the selected sources", permissions=["change"])
     def pause_selected(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
