@@ -218,6 +218,26 @@ def test_a_stored_region_that_is_no_region_shows_the_world_image(client: Client)
         assert world.src in page(client, url).xpath("//img/@src"), url
 
 
+def test_the_plain_text_edition_keeps_lines_lists_and_cells_apart(client: Client) -> None:
+    story = published_article(publisher(), title="Harbour notices", paragraphs=PARAGRAPHS)
+    Article.objects.filter(id=story.id).update(body_html=(
+        "<p>Write to the Harbour Office<br>12 Quay Street<br>Brest</p>"
+        "<blockquote><p>The quay is ours.</p><p>So is the tide.</p></blockquote>"
+        "<ul><li>Ferries<ul><li>Night crossings</li></ul></li><li>Freight</li></ul>"
+        "<ol><li>Apply</li><li>Wait</li></ol>"
+        "<table><tr><th>Day</th><th>Boats</th></tr><tr><td>Monday</td><td>4</td></tr></table>"))
+
+    text = client.get(story.get_text_url()).content.decode()
+
+    for lines in (["Write to the Harbour Office", "12 Quay Street", "Brest"],
+                  ["The quay is ours.", "So is the tide."],
+                  ["- Ferries", "  - Night crossings", "- Freight"],
+                  ["1. Apply", "2. Wait"],
+                  ["Day Boats", "Monday 4"]):
+        assert "\n".join(lines) in text, lines
+    assert text.count("Night crossings") == 1
+
+
 def test_withdrawn_articles_leave_every_page(client: Client) -> None:
     source = publisher()
     story = published_article(source, title="Ferry crews return", paragraphs=PARAGRAPHS,

@@ -19,11 +19,56 @@ class Block:
     is_pull_quote: bool = False
 
 
+# Elements that begin a new line of the text; table cells are set apart by spaces.
+_LINE_TAGS = frozenset(
+    "address article aside blockquote dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
+    "header hr li main nav ol p pre section table tbody thead tfoot tr ul".split())
+_CELL_TAGS = frozenset({"td", "th"})
+_LISTS = frozenset({"ul", "ol"})
+
+
 def _block_text(element: lxml.html.HtmlElement) -> str:
-    if element.tag in {"ul", "ol"}:
-        items = [" ".join(li.text_content().split()) for li in element.iter("li")]
-        return "\n".join(f"- {item}" for item in items if item)
-    return " ".join(element.text_content().split())
+    """The block as plain text: a line for each paragraph or line break in it, lists as
+    "- item" lines (ordered ones numbered), a nested list indented under its item."""
+    if element.tag in _LISTS:
+        return "\n".join(_list_lines(element, depth=0))
+    return _lines_text(element)
+
+
+def _list_lines(element: lxml.html.HtmlElement, *, depth: int) -> list[str]:
+    lines: list[str] = []
+    items = [child for child in element if child.tag == "li"]
+    for number, item in enumerate(items, 1):
+        marker = f"{number}." if element.tag == "ol" else "-"
+        text = _lines_text(item, skip=_LISTS).replace("\n", " ")
+        if text:
+            lines.append(f"{'  ' * depth}{marker} {text}")
+        for nested in item:
+            if nested.tag in _LISTS:
+                lines += _list_lines(nested, depth=depth + 1)
+    return lines
+
+
+def _lines_text(element: lxml.html.HtmlElement, *, skip: frozenset[str] = frozenset()) -> str:
+    chunks: list[str] = []
+
+    def visit(node: lxml.html.HtmlElement, *, top: bool) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""  # a comment: only its tail counts
+        if tag in skip and not top:
+            return
+        inner = tag in _LINE_TAGS and not top
+        chunks.append("\n" if inner or tag == "br" else " " if tag in _CELL_TAGS else "")
+        if tag and node.text:
+            chunks.append(node.text)
+        for child in node:
+            visit(child, top=False)
+            if child.tail:
+                chunks.append(child.tail)
+        chunks.append("\n" if inner else "")
+
+    visit(element, top=True)
+    lines = (" ".join(line.split()) for line in "".join(chunks).split("\n"))
+    return "\n".join(line for line in lines if line)
 
 
 def body_blocks(article: Article) -> list[Block]:
