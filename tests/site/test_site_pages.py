@@ -238,6 +238,23 @@ def test_the_plain_text_edition_keeps_lines_lists_and_cells_apart(client: Client
     assert text.count("Night crossings") == 1
 
 
+@pytest.mark.parametrize(("language", "lang", "direction"), [
+    ("fr", "fr", None), ("ar", "ar", "rtl"), ("zh-TW", "zh-TW", None), ("en", None, None),
+    ("en-GB", None, None), ("not a language!", None, None)])
+def test_an_article_in_another_language_says_so(
+    client: Client, language: str, lang: str | None, direction: str | None
+) -> None:
+    story = published_article(publisher(), title="Quai", paragraphs=PARAGRAPHS)
+    Article.objects.filter(id=story.id).update(language=language)
+
+    html = page(client, story.get_absolute_url())
+
+    assert html.xpath("/html/@lang") == ["en"]
+    [article] = html.xpath("//article[contains(@class, 'story')]")
+    assert article.get("lang") == lang
+    assert article.get("dir") == direction
+
+
 def test_withdrawn_articles_leave_every_page(client: Client) -> None:
     source = publisher()
     story = published_article(source, title="Ferry crews return", paragraphs=PARAGRAPHS,

@@ -181,7 +181,26 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
         "image_url": _absolute(picture.url) if picture else "",
         "json_ld": _json_ld(item, region_name=region_name, picture=picture),
         "related": _teasers(articles_related(item)),
+        **_language(item.language),
     })
+
+
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+# Languages written right to left (the first subtag of the article's language).
+_RIGHT_TO_LEFT = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "ug", "ur",
+                            "yi"})
+
+
+def _language(tag: str) -> dict[str, str]:
+    """The article's language for its <article lang dir>, when it is another than the site's:
+    screen readers speak it in the right voice, browsers hyphenate and lay it out rightly.
+    A feed's value that is no language tag is left out."""
+    tag = tag.strip().replace("_", "-")
+    if not _LANGUAGE_TAG.fullmatch(tag) or tag.split("-")[0].lower() == \
+            settings.LANGUAGE_CODE.split("-")[0].lower():
+        return {"article_lang": "", "article_dir": ""}
+    primary = tag.split("-")[0].lower()
+    return {"article_lang": tag, "article_dir": "rtl" if primary in _RIGHT_TO_LEFT else ""}
 
 
 def _ad_position(blocks: Sequence[Block]) -> int:
