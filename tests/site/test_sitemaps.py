@@ -12,6 +12,7 @@ from django.utils import timezone
 from tests.site.factories import published_article, publisher
 
 from newsdesk.articles.models import Article, Status
+from newsdesk.site.sitemaps import news_language
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +87,13 @@ def test_news_sitemap_holds_the_last_two_days_with_news_tags(client: Client,
     assert news.findtext("news:title", namespaces=NS) == "Ferry strike ends in Lisbon"
     published = news.findtext("news:publication_date", namespaces=NS)
     assert published.startswith(str(timezone.now().year))
+
+
+@pytest.mark.parametrize(("tag", "code"), [
+    ("fr", "fr"), ("pt-BR", "pt"), ("fil", "fil"), ("zh-TW", "zh-tw"), ("zh-Hant-HK", "zh-tw"),
+    ("zh", "zh-cn"), ("zh_CN", "zh-cn"), ("", "en"), ("??", "en")])
+def test_news_sitemap_names_each_language_as_google_news_reads_it(tag: str, code: str) -> None:
+    assert news_language(tag) == code
 
 
 def test_unknown_section_is_not_found(client: Client) -> None:

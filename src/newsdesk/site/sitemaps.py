@@ -3,6 +3,7 @@ Google News sitemap of the last two days), all with addresses under BASE_URL."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -88,6 +89,24 @@ class NewsSitemap(_BaseUrlSitemap):
 
     def get_latest_lastmod(self) -> datetime | None:
         return self.items().aggregate(latest=Max("updated_at"))["latest"]
+
+    def get_urls(self, page: int | str = 1, site: Any = None,
+                 protocol: str | None = None) -> list[dict[str, Any]]:
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        for url in urls:
+            url["language"] = news_language(url["item"].language)
+        return urls
+
+
+def news_language(tag: str) -> str:
+    """<news:language> for an article's language tag: its ISO 639 code ("fil" stays "fil"),
+    but Chinese as zh-cn or zh-tw, as Google News asks; the site's language for none."""
+    parts = tag.strip().lower().replace("_", "-").split("-")
+    if not re.fullmatch(r"[a-z]{2,3}", parts[0]):
+        parts = settings.LANGUAGE_CODE.lower().split("-")
+    if parts[0] == "zh":
+        return "zh-tw" if {"tw", "hk", "mo", "hant"} & set(parts[1:]) else "zh-cn"
+    return parts[0]
 
 
 SITEMAPS: dict[str, type[Sitemap]] = {
