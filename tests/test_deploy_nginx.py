@@ -113,6 +113,21 @@ def test_only_plain_reads_use_the_cache(nginx: httpx.Client, story: Article) -> 
     assert posted.headers.get("Server", "").startswith("nginx")
 
 
+def test_a_cached_page_answers_only_at_its_own_address(nginx: httpx.Client,
+                                                      story: Article) -> None:
+    url = story.get_absolute_url()
+    nginx.get(url)
+    nginx.get("/")
+    assert nginx.get(url).headers["X-Page-Cache"] == "nginx"
+
+    bare = nginx.get(url.rstrip("/"))
+    assert bare.status_code == 301 and bare.headers["Location"].endswith(url)
+    for other in ("/index.html", f"{url}index.html"):
+        response = nginx.get(other)
+        assert response.status_code == 404, other
+        assert response.headers.get("X-Page-Cache") is None, other
+
+
 def test_static_files_with_hashed_names_are_cached_for_a_year(nginx: httpx.Client,
                                                               home: Path) -> None:
     static = home / "static" / "newsdesk"

@@ -348,3 +348,16 @@ def test_a_published_press_release_reaches_the_cached_lists(
     for url in ("/", "/latest/", "/region/africa/", "/country/KE/"):
         assert "A clinic for Kisumu" in client.get(url).content.decode(), url
     _assert_cache_fresh(cache_dir)
+
+
+def test_a_cached_page_answers_only_at_its_own_address(client: Client,
+                                                      warm_site: dict[str, Any]) -> None:
+    url = warm_site["lyon"].get_absolute_url()
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+    bare = client.get(url.rstrip("/"))
+    assert bare.status_code == 301 and bare["Location"] == url
+    for other in ("/index.html", f"{url}index.html"):
+        response = client.get(other)
+        assert response.status_code == 404, other
+        assert "X-Page-Cache" not in response, other

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache, partial
 from pathlib import Path
+from stat import S_ISREG
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -80,6 +81,8 @@ def cache_file(path: str) -> Path | None:
         return None
     parts = path[1:].split("/")
     if any(part in {".", ".."} or part.startswith(".") for part in parts):
+        return None
+    if parts[-1] == "index.html":  # a page is addressed by its URL, not by its file
         return None
     if path.endswith("/"):
         return _root().joinpath(*parts[:-1], "index.html")
@@ -415,8 +418,11 @@ def _cached_response(request: HttpRequest, file: Path) -> HttpResponseBase | Non
         fd = os.open(file, os.O_RDONLY)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
+    stat = os.fstat(fd)
+    if not S_ISREG(stat.st_mode):  # "/news/x" names the folder of "/news/x/": no page
+        os.close(fd)
+        return None
     with os.fdopen(fd, "rb") as handle:
-        stat = os.fstat(handle.fileno())
         etag, mtime = _validators(stat)
         response = get_conditional_response(request, etag=etag, last_modified=mtime)
         if response is None:
