@@ -66,6 +66,18 @@ def test_fifty_feeds_with_three_duplicates_and_two_bad_urls_import_45_and_report
     assert AuditEntry.objects.filter(action="imported", actor=editor).count() == 45
 
 
+def test_the_same_feed_written_with_capitals_or_a_fragment_is_one_feed(editor: User) -> None:
+    Source.objects.create(feed_url="https://already.example/rss", name="Already")
+    data = opml([feed(1, "HTTPS://PAPER.EXAMPLE/Feed.xml"), feed(2, "https://paper.example/Feed.xml"),
+                 feed(3, "https://paper.example/Feed.xml#latest"),
+                 feed(4, "https://Already.example/rss")])
+
+    report = opml_import(data=data, actor=editor)
+
+    assert [s.feed_url for s in report.created] == ["https://paper.example/Feed.xml"]
+    assert [p.reason for p in report.problems] == ["already a source"] * 3
+
+
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [
  <!ENTITY lol "lol">

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from django.conf import settings
@@ -929,6 +929,14 @@ def _expat_readable(data: bytes) -> bytes:
     return _DECLARED.sub(r"\g<1>UTF-8", text.lstrip("\ufeff"), count=1).encode("utf-8")
 
 
+def _same_feed(url: str) -> str:
+    """url as one feed address is written once: scheme and host in lower case (they are not
+    case-sensitive), an empty path as "/", no fragment; the rest as given."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/",
+                       parts.query, ""))
+
+
 def opml_import(*, data: bytes, actor: object) -> OpmlReport:
     """Follow every feed an OPML file lists; duplicates and invalid URLs are reported by line."""
     from django.core.exceptions import ValidationError
@@ -940,7 +948,7 @@ def opml_import(*, data: bytes, actor: object) -> OpmlReport:
         raise OpmlError(f"The file is larger than {OPML_MAX_BYTES // (1024 * 1024)} MB.")
     report = OpmlReport()
     valid_url = URLValidator(schemes=["http", "https"])
-    known = set(Source.objects.values_list("feed_url", flat=True))
+    known = {_same_feed(url) for url in Source.objects.values_list("feed_url", flat=True)}
     for outline in _opml_outlines(data):
         url = outline.feed_url
         try:
@@ -950,6 +958,7 @@ def opml_import(*, data: bytes, actor: object) -> OpmlReport:
         except ValidationError:
             report.problems.append(OpmlProblem(outline.line, url, "not a valid http(s) URL"))
             continue
+        url = _same_feed(url)
         if url in known:
             report.problems.append(OpmlProblem(outline.line, url, "already a source"))
             continue
