@@ -1,7 +1,8 @@
 """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it accepts.
 
 ``replies`` scripts answers per recipient: a list of SMTP replies ("451 4.7.1 Try later") used
-one per attempt before the address is accepted. ``on_data`` runs before a message is accepted
+one per attempt before the address is accepted. ``mail_from_reply``, when set, refuses every
+sender (as a relay does when its login is missing). ``on_data`` runs before a message is accepted
 and may return a reply to refuse it. Run as a script, it is a counting sink for other processes:
 it prints "READY <port>", then the count when its standard input closes.
 """
@@ -47,7 +48,16 @@ class Sink:
         self.count = 0
         self.replies: dict[str, list[str]] = {}
         self.on_data: Callable[[Any], str | None] | None = None
+        self.mail_from_reply: str | None = None
         self.lock = threading.Lock()
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
+                          mail_options: list[str]) -> str:
+        if self.mail_from_reply:
+            return self.mail_from_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:

@@ -8,12 +8,15 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 from tests.newsletter.conftest import make_article, make_subscriber
-from tests.newsletter.smtpsink import SmtpServer
+from tests.newsletter.smtpsink import SmtpServer, free_port
 
 from newsdesk.newsletter.models import (
     Bounce,
@@ -21,6 +24,7 @@ from newsdesk.newsletter.models import (
     DeliveryStatus,
     Digest,
     DigestStatus,
+    Subscriber,
     SubscriberStatus,
 )
 from newsdesk.newsletter.sending import digest_deliver, digest_plan, newsletter_send
@@ -96,6 +100,36 @@ def test_permanent_refusal_marks_the_address(smtp_server) -> None:
     assert delivery.status == DeliveryStatus.FAILED and delivery.smtp_code == 550
     assert delivery.subscriber.status == SubscriberStatus.SUPPRESSED
     assert Bounce.objects.get(email="nobody@example.org").kind == "hard"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("trouble", ["sender refused", "no server"])
+def test_a_mail_server_in_trouble_stops_the_send_and_marks_no_subscriber(
+        smtp_server, settings, trouble: str) -> None:
+    """A relay that refuses our sender (a forgotten login) or cannot be reached says nothing
+    about the subscribers: none is bounced or suppressed, the command fails loudly, and the
+    next run sends the digest whole."""
+    make_article(title="Harbour news", regions=["asia"])
+    for n in range(5):
+        make_subscriber(f"reader{n}@example.org")
+    if trouble == "sender refused":
+        smtp_server.sink.mail_from_reply = "530 5.7.0 Authentication required"
+        expected = "530"
+    else:
+        settings.EMAIL_PORT = free_port()  # nothing listens there
+        expected = "ConnectionRefusedError"
+
+    with pytest.raises(CommandError, match=expected):
+        call_command("newsletter", "send", stdout=StringIO())
+
+    assert not Bounce.objects.exists()
+    assert set(Subscriber.objects.values_list("status", flat=True)) == {SubscriberStatus.ACTIVE}
+    assert not Delivery.objects.filter(status=DeliveryStatus.FAILED).exists()
+    smtp_server.sink.mail_from_reply = None
+    settings.EMAIL_PORT = smtp_server.port
+    [(_, stats)] = newsletter_send(frequencies=["daily"])
+    assert stats.sent == 5 and not stats.halted
+    assert len(smtp_server.sink.received) == 5
 
 
 @pytest.mark.django_db

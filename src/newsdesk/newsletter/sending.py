@@ -69,6 +69,7 @@ class SendStats:
     failed: int = 0
     skipped: int = 0
     busy: bool = False  # another runner holds the digest
+    halted: str = ""  # the mail server's answer that stopped the send (its deliveries wait)
     render_seconds: float = 0.0  # editions, tokens and message bytes (this thread)
     smtp_seconds: float = 0.0  # inside the transports, summed over the sending threads
     db_seconds: float = 0.0  # loading and recording deliveries
@@ -182,7 +183,7 @@ class _Sender(threading.Thread):
                                             raw=job.raw)
                 except Exception as error:  # a broken transport must not strand its job
                     log.exception("transport failed")
-                    result = SendResult("retry", None, f"{type(error).__name__}: {error}"[:500])
+                    result = SendResult("halt", None, f"{type(error).__name__}: {error}"[:500])
                 self.results.put((self, job, result, time.perf_counter() - started))
         finally:
             transport.close()
@@ -207,6 +208,11 @@ def _record(results: list[tuple[_Job, SendResult]], now: datetime, stats: SendSt
                     [DeliveryStatus.SENT, now, *sent])
         for job, result in results:
             if result.outcome == "sent":
+                continue
+            if result.outcome == "halt":  # the server's trouble: no attempt, no bounce counted
+                Delivery.objects.filter(id=job.delivery_id).update(smtp_code=result.code,
+                                                                   error=result.error)
+                stats.halted = stats.halted or result.error or "the mail server failed"
                 continue
             attempts = job.attempts + 1
             give_up = result.outcome == "failed" or attempts >= MAX_ATTEMPTS
@@ -273,12 +279,12 @@ def _deliver_pass(digest: Digest, senders: list[_Sender], results: queue.Queue[_
     after_id, exhausted, in_flight = 0, False, 0
     renewed = time.monotonic()
     while True:
-        while idle and waiting:
+        while idle and waiting and not stats.halted:
             idle.pop().inbox.put(waiting.popleft())
             in_flight += 1
         done = _drain(results)
         if not done:
-            if not exhausted and len(waiting) < 2 * len(senders):
+            if not stats.halted and not exhausted and len(waiting) < 2 * len(senders):
                 if not rows:
                     started = time.perf_counter()
                     rows.extend(deliveries_due(digest=digest, now=timezone.now(),
@@ -300,7 +306,9 @@ def _deliver_pass(digest: Digest, senders: list[_Sender], results: queue.Queue[_
                 stats.render_seconds += time.perf_counter() - started
                 continue
             if in_flight == 0:
-                return  # nothing sending, nothing built, nothing left to load
+                # nothing sending, nothing left to load; after a halt, what was built waits
+                # untouched for the next run
+                return
             done = [results.get(), *_drain(results)]
         started = time.perf_counter()
         _record([(job, result) for _, job, result, _ in done], timezone.now(), stats)
@@ -342,6 +350,10 @@ def digest_deliver(*, digest: Digest, connections: int | None = None,
     try:
         while True:
             _deliver_pass(digest, senders, results, builder, stats, owner)
+            if stats.halted:
+                log.error("digest %s stopped: the mail server answered %s", digest.id,
+                          stats.halted)
+                break
             retry_at = next_retry_at(digest=digest)
             if retry_at is None:
                 Digest.objects.filter(id=digest.id).update(status=DigestStatus.DONE,

@@ -1,7 +1,9 @@
 """How a built message leaves: a pooled SMTP connection, or the configured Django mail backend.
 
-Each transport sends one message to one recipient and says what the server answered:
-sent, retry later (4xx, a dropped connection) or failed for good (5xx).
+Each transport sends one message to one recipient and says what the server answered of that
+recipient: sent, retry later (4xx) or failed for good (5xx). An answer that is not about the
+recipient (the server refuses our sender, our login or the message; it cannot be reached, or
+drops the connection again at once) is "halt": the send stops, and no subscriber is blamed.
 """
 
 from __future__ import annotations
@@ -25,9 +27,17 @@ MESSAGES_PER_CONNECTION = 1000  # some providers close a connection after this m
 
 @dataclass(frozen=True)
 class SendResult:
-    outcome: str  # "sent", "retry" or "failed"
+    outcome: str  # "sent", "retry" or "failed" (this recipient), or "halt" (the server)
     code: int | None = None
     error: str = ""
+
+
+def _halt(error: Exception) -> SendResult:
+    if isinstance(error, smtplib.SMTPResponseException) and error.smtp_code > 0:
+        text = error.smtp_error
+        message = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+        return SendResult("halt", error.smtp_code, f"{error.smtp_code} {message}"[:500])
+    return SendResult("halt", None, f"{type(error).__name__}: {error}"[:500])
 
 
 def _answer(code: int, message: bytes | str) -> SendResult:
@@ -69,23 +79,26 @@ class SmtpTransport:
         return connection
 
     def send(self, *, envelope_from: str, to: str, raw: bytes) -> SendResult:
-        try:
-            if self.connection is None or self.sent_on_connection >= MESSAGES_PER_CONNECTION:
+        for attempt in (1, 2):  # a connection lost since the last message is opened again once
+            try:
+                if self.connection is None or self.sent_on_connection >= MESSAGES_PER_CONNECTION:
+                    self.close()
+                    self.connection = self._open()
+                self.connection.sendmail(envelope_from, [to], raw)
+                self.sent_on_connection += 1
+                return SendResult("sent", 250)
+            except smtplib.SMTPRecipientsRefused as refused:  # the answer to RCPT TO: this one
+                code, message = next(iter(refused.recipients.values()))
+                return _answer(code, message)
+            except (smtplib.SMTPServerDisconnected, ConnectionError) as error:
                 self.close()
-                self.connection = self._open()
-            self.connection.sendmail(envelope_from, [to], raw)
-            self.sent_on_connection += 1
-            return SendResult("sent", 250)
-        except smtplib.SMTPRecipientsRefused as refused:
-            code, message = next(iter(refused.recipients.values()))
-            return _answer(code, message)
-        except smtplib.SMTPResponseException as answer:
-            if answer.smtp_code == 421 or answer.smtp_code < 0:
+                if attempt == 2 or self.sent_on_connection == 0:
+                    return _halt(error)
+            except (smtplib.SMTPException, OSError) as error:
+                # MAIL FROM, AUTH, HELO or DATA refused, no connection at all: not the recipient
                 self.close()
-            return _answer(answer.smtp_code if answer.smtp_code > 0 else 451, answer.smtp_error)
-        except (smtplib.SMTPException, OSError) as error:
-            self.close()
-            return SendResult("retry", None, f"{type(error).__name__}: {error}"[:500])
+                return _halt(error)
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         connection, self.connection = self.connection, None
@@ -105,8 +118,8 @@ class BackendTransport:
     def send(self, *, envelope_from: str, to: str, raw: bytes) -> SendResult:
         try:
             self.connection.send_messages([RawEmailMessage(raw, from_email=envelope_from, to=to)])
-        except OSError as error:
-            return SendResult("retry", None, str(error)[:500])
+        except OSError as error:  # the outbox folder, a backend's server: not the recipient
+            return SendResult("halt", None, str(error)[:500])
         return SendResult("sent")
 
     def close(self) -> None:

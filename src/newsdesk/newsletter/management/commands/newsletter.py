@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from newsdesk.newsletter.models import Frequency
@@ -49,11 +49,19 @@ class Command(BaseCommand):
                 self.stdout.write(f"{digest}: {state}")
             if not results:
                 self.stdout.write("nothing to send")
+            halted = next((stats.halted for _, stats in results if stats.halted), "")
+            if halted:
+                raise CommandError(f"Sending stopped: the mail server answered “{halted}”. "
+                                   "No subscriber was marked; the rest is sent on the next run. "
+                                   "Check NEWSDESK_SMTP_URL and the server.")
         elif action == "expire":
             self.stdout.write(f"expired {subscribers_expire_pending()} unconfirmed sign-ups")
         elif action == "inbound":
             for name in options["files"]:
-                raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+                try:
+                    raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+                except OSError as exc:
+                    raise CommandError(f"Cannot read {name}: {exc.strerror or exc}") from exc
                 for report in inbound_process(raw=raw):
                     line = f"{name}: {report.kind} {report.email} {report.status}"
                     self.stdout.write(line.rstrip())
