@@ -10,7 +10,14 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsdesk.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["newsdesk", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        execute_from_command_line(["newsdesk", *(sys.argv[1:] if argv is None else argv)])
+    except BrokenPipeError:
+        # The reader went away (`newsdesk article list | head`): as the standard library's
+        # tools do, say nothing more, and keep Python from failing to flush at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
 
 
 if __name__ == "__main__":

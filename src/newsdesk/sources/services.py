@@ -408,8 +408,9 @@ class _FeedPoller:
     def __enter__(self) -> _FeedPoller:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        # Interrupted (Ctrl-C): feeds still downloading are not waited for; they only read.
+        self._pool.shutdown(wait=exc_type is not KeyboardInterrupt, cancel_futures=True)
 
     def polls(self, sources: list[Source]) -> Iterator[tuple[Source, Future[FeedPoll]]]:
         """Each source with its poll, in the given order; the attempt is recorded on submitting."""
@@ -449,11 +450,17 @@ def sources_ingest_due(*, include_not_due: bool = False, source_ids: list[int] |
     """
     owner, sources = source_claim_due(limit=limit, include_not_due=include_not_due,
                                       source_ids=source_ids)
-    if on_claimed is not None:
-        on_claimed(sources)
-    if processes > 1 and len(sources) >= 2 * SOURCES_PER_CHUNK and _may_fork():
-        return _ingest_in_processes(owner, sources, processes=processes, on_done=on_done)
-    return _ingest_claimed(owner, sources, on_done=on_done)
+    try:
+        if on_claimed is not None:
+            on_claimed(sources)
+        if processes > 1 and len(sources) >= 2 * SOURCES_PER_CHUNK and _may_fork():
+            return _ingest_in_processes(owner, sources, processes=processes, on_done=on_done)
+        return _ingest_claimed(owner, sources, on_done=on_done)
+    finally:
+        # Stopped early (Ctrl-C, an error): what was claimed but not polled is free again at
+        # once, not when its lease runs out.
+        Source.objects.filter(id__in=[s.id for s in sources], lease_owner=owner).update(
+            lease_owner="", lease_until=None)
 
 
 def _ingest_claimed(owner: str, sources: list[Source], *,

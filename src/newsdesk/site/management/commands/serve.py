@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import os
 import sys
-from argparse import ArgumentParser
+from argparse import ArgumentParser, ArgumentTypeError
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -12,14 +13,27 @@ from django.core.management.base import BaseCommand
 from newsdesk.site.pagecache import pagecache_clear
 
 
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from low to high, or a one-line error naming them."""
+    def number(value: str) -> int:
+        try:
+            parsed = int(value)
+        except ValueError:
+            parsed = low - 1
+        if not low <= parsed <= high:
+            raise ArgumentTypeError(f"{value!r} is not a whole number from {low} to {high}")
+        return parsed
+    return number
+
+
 class Command(BaseCommand):
     help = "Serve the site under gunicorn (static files by WhiteNoise, pages from the page cache)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--port", type=_bounded(1, 65535), default=8000)
         parser.add_argument(
-            "--workers", type=int, default=int(os.environ.get("NEWSDESK_WORKERS", "2"))
+            "--workers", type=_bounded(1, 64), default=int(os.environ.get("NEWSDESK_WORKERS", "2"))
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

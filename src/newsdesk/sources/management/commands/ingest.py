@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import os
 import sys
 from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from newsdesk.sources.models import Source
@@ -25,17 +26,43 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         ids = options["source_ids"]
+        if ids:
+            known = dict(Source.objects.filter(id__in=ids).values_list("id", "active"))
+            unknown = sorted(set(ids) - set(known))
+            if unknown:
+                raise CommandError(f"No source has the id {', '.join(map(str, unknown))} "
+                                   "(`newsdesk source list` shows them).")
+            for source_id in sorted(i for i, active in known.items() if not active):
+                self.stderr.write(f"Source {source_id} is paused: resume it in the desk first.")
         total = len(ids) if ids else Source.objects.filter(active=True).count()
         bar = tqdm(total=total, unit="feed", disable=not sys.stderr.isatty(), file=sys.stderr)
+        polled: list[IngestReport] = []
 
         def done(source: Source, report: IngestReport) -> None:
+            polled.append(report)
             bar.update(1)
             if report.error:
                 self.stderr.write(f"{source.name}: {report.error}")
 
-        reports = sources_ingest_due(include_not_due=options["all"], source_ids=ids, on_done=done,
-                                     processes=max(1, options["processes"]))
+        try:
+            reports = sources_ingest_due(include_not_due=options["all"], source_ids=ids,
+                                         on_done=done, processes=max(1, options["processes"]))
+        except KeyboardInterrupt:
+            bar.close()
+            self.stderr.write(f"Interrupted after {len(polled)} sources; what was stored is "
+                              "kept, and the rest is polled on the next run.")
+            sys.stdout.flush()
+            sys.stderr.flush()
+            # The claims are released (sources_ingest_due's finally) and nothing is being
+            # written; only feeds still downloading in the polling threads are left, and an
+            # ordinary exit would wait out their deadline for them.
+            os._exit(130)
         bar.close()
+        if ids:
+            busy = sorted(set(known) - {r.source_id for r in reports} - {
+                i for i, active in known.items() if not active})
+            for source_id in busy:
+                self.stderr.write(f"Source {source_id} is being polled by another runner.")
         created = sum(r.created for r in reports)
         updated = sum(r.updated for r in reports)
         failed = sum(1 for r in reports if r.error)

@@ -1,0 +1,95 @@
+"""The `newsdesk` command as an operator meets it: one readable line for a mistake, an exit code
+that says how it went, never a traceback."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from tests.factories import RSS_TYPE, Item, rss
+from tests.sources.test_ingest import NewsdeskCommand
+from tests.support.httpserver import (
+    LocalHTTPServer,
+    RequestHandler,
+    http_server_fixture,  # noqa: F401
+)
+
+
+@pytest.fixture
+def newsdesk(tmp_path: Path) -> NewsdeskCommand:
+    command = NewsdeskCommand(tmp_path / "home", NEWSDESK_LOG_LEVEL="ERROR")
+    command("migrate", "-v0")
+    return command
+
+
+def _run(newsdesk: NewsdeskCommand, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*newsdesk.command, *args], env=newsdesk.env,  # noqa: S603
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_ingesting_a_source_that_does_not_exist_says_so(newsdesk: NewsdeskCommand) -> None:
+    done = _run(newsdesk, "ingest", "--source", "999")
+
+    assert done.returncode == 1
+    assert "No source has the id 999" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "http"])
+def test_serve_refuses_a_port_that_is_none_before_doing_anything(
+    newsdesk: NewsdeskCommand, port: str
+) -> None:
+    done = _run(newsdesk, "serve", "--port", port)
+
+    assert done.returncode == 2
+    assert "is not a whole number from 1 to 65535" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_output_cut_short_by_its_reader_ends_quietly(newsdesk: NewsdeskCommand,
+                                                     tmp_path: Path) -> None:
+    page = tmp_path / "long.html"
+    page.write_text("<html><body><article><h1>Harbour notes</h1>" + "".join(
+        f"<p>Notice {n}: the harbour office will answer letters about moorings on Monday "
+        "mornings from now on, the harbour master said.</p>" for n in range(3000))
+        + "</article></body></html>")
+    reader = subprocess.Popen(  # noqa: S603 - `newsdesk extract ... | head -c 10`
+        [*newsdesk.command, "extract", "https://harbour.example/notes", "--from-file", str(page)],
+        env=newsdesk.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.read(10)
+    reader.stdout.close()
+    errors = reader.stderr.read().decode()
+    reader.wait(timeout=60)
+
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors
+
+
+def test_ctrl_c_during_ingest_frees_what_it_claimed_and_says_so(
+    newsdesk: NewsdeskCommand, http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    def slow(request: RequestHandler) -> None:
+        if request.pause(30):
+            request.send_plain(200, RSS_TYPE, rss([Item(title="Late", link="https://a.example/1")]))
+
+    for n in range(3):
+        http_server.routes[f"/feed{n}.xml"] = (200, RSS_TYPE, rss([]))
+        newsdesk("source", "add", http_server.url(f"/feed{n}.xml"), "--name", f"Feed {n}")
+        http_server.routes[f"/feed{n}.xml"] = slow  # added: from now on it hangs
+    running = subprocess.Popen([*newsdesk.command, "ingest"], env=newsdesk.env,  # noqa: S603
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2)
+    running.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    out, errors = running.communicate(timeout=60)
+
+    assert running.returncode == 130
+    assert "Interrupted" in errors and "Traceback" not in errors
+    assert time.monotonic() - started < 5  # it does not wait out the feeds' 20 s deadline
+    db = sqlite3.connect(tmp_path / "home" / "db.sqlite3")
+    assert db.execute("SELECT count(*) FROM sources_source WHERE lease_owner != ''"
+                      ).fetchone() == (0,)
