@@ -93,3 +93,20 @@ def test_ctrl_c_during_ingest_frees_what_it_claimed_and_says_so(
     db = sqlite3.connect(tmp_path / "home" / "db.sqlite3")
     assert db.execute("SELECT count(*) FROM sources_source WHERE lease_owner != ''"
                       ).fetchone() == (0,)
+
+
+def test_the_url_of_an_article_waiting_for_review_comes_with_a_warning(
+    newsdesk: NewsdeskCommand, http_server: LocalHTTPServer
+) -> None:
+    http_server.routes["/feed.xml"] = (200, RSS_TYPE, rss([Item(
+        title="Quay works", guid="q-1", link="https://harbour.example/quay",
+        description="<p>The quay works begin on Monday, the harbour office said.</p>")]))
+    newsdesk("source", "add", http_server.url("/feed.xml"), "--publish", "review",
+             "--content", "excerpt")
+    newsdesk("ingest")
+
+    done = _run(newsdesk, "article", "url", "1")
+
+    assert done.returncode == 0
+    assert done.stdout.strip().endswith("/news/quay-works/")
+    assert "waiting for review" in done.stderr.lower()

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from newsdesk.articles.editions import plain_text_edition
-from newsdesk.articles.models import Article
+from newsdesk.articles.models import Article, Status
 from newsdesk.articles.selectors import article_find
 
 
@@ -40,3 +40,6 @@ class Command(BaseCommand):
             self.stdout.write(plain_text_edition(article), ending="")
         else:
             self.stdout.write(settings.BASE_URL + article.get_absolute_url())
+            if article.status != Status.PUBLISHED:  # the address, and why it answers nobody yet
+                self.stderr.write(f"Article {article.id} is {article.get_status_display().lower()}"
+                                  ": its page answers only once it is published.")
