@@ -1,5 +1,6 @@
 """Counting a visitor's attempts in the shared cache: one function for every public form that
-sends mail or stores what a stranger wrote (newsletter sign-ups, ad booking requests)."""
+sends mail, stores what a stranger wrote or decodes what was uploaded (newsletter sign-ups, ad
+booking requests, press-release submissions)."""
 
 from __future__ import annotations
 

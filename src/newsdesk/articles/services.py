@@ -15,7 +15,6 @@ from django.utils.text import slugify
 
 from newsdesk.articles.models import Article, ArticlePlace, ImageSource, PlaceKind, Status
 from newsdesk.bulk import insert_many, insert_rows
-from newsdesk.ingest.clean import web_url
 from newsdesk.site.pagecache import (
     pagecache_paths_showing,
     pagecache_refresh_many_on_commit,
@@ -181,9 +180,8 @@ def _fill(article: Article, *, source: Source, processed: ProcessedItem) -> None
     """The article's fields from the processed item. A URL longer than its column is left out
     (a cut URL leads nowhere); text is cut to fit, as PostgreSQL refuses what is longer."""
     a, e = processed.article, processed.enrichment
-    # The stages keep only web addresses; the page prints these as links, so the store checks.
-    article.original_url = web_url(a.url) if len(a.url) <= URL_MAX_CHARS else ""
-    article.feed_link = web_url(processed.item.link[:2000])
+    article.original_url = a.url if len(a.url) <= URL_MAX_CHARS else ""
+    article.feed_link = processed.item.link[:2000]
     article.title = a.title[:500] or "Untitled"
     article.author = a.author[:300]
     article.published_at = a.published

@@ -16,7 +16,7 @@ from newsdesk.sources.models import ContentPolicy, ImagePolicy, PublishPolicy, S
 from newsdesk.sources.services import SourceDraft
 
 MAX_REMOVE_SELECTORS = 30
-MAX_URL_CHARS = 2000  # the URL columns of Source
+MAX_URL_CHARS = Source._meta.get_field("feed_url").max_length  # home_url's is the same
 
 
 def _check_selector(selector: str) -> str:
@@ -128,13 +128,6 @@ class SourceAddForm(RulesMixin):
             # Choices come from the page, fetched again on every step; keep what was posted.
             posted = self.data.get("feed_url", "")
             self.fields["feed_url"].choices = [(posted, posted)] if posted else []
-
-    def clean_feed_url(self) -> str:
-        url = self.cleaned_data.get("feed_url", "")
-        if len(url) > MAX_URL_CHARS:
-            raise ValidationError("This feed's address is longer than 2,000 characters; "
-                                  "Newsdesk cannot keep it.")
-        return url
 
     def draft(self) -> SourceDraft:
         data = self.cleaned_data

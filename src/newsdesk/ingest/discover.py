@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import lxml.etree
 import lxml.html
 
-from newsdesk.ingest.clean import joined_url
+from newsdesk.ingest.clean import joined_url, web_url
 from newsdesk.ingest.parse import JSON_FEED_VERSION, is_json_document
 
 FEED_TYPES = frozenset(
@@ -72,8 +72,7 @@ def _http_url(base: str, href: str | None) -> str:
     """href made absolute, or "" when it is missing or not http(s) (javascript:, mailto:)."""
     if not href or not href.strip():
         return ""
-    url = joined_url(base, href.strip())  # "" for one that is no URL at all
-    return url if url and urlsplit(url).scheme in ("http", "https") else ""
+    return web_url(joined_url(base, href.strip()))
 
 
 def _unique(links: Iterator[FeedLink]) -> dict[str, FeedLink]:

@@ -32,19 +32,21 @@ class SendResult:
     error: str = ""
 
 
+def _text(message: bytes | str) -> str:
+    return message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
+
+
 def _halt(error: Exception) -> SendResult:
     if isinstance(error, smtplib.SMTPResponseException) and error.smtp_code > 0:
-        text = error.smtp_error
-        message = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
-        return SendResult("halt", error.smtp_code, f"{error.smtp_code} {message}"[:500])
+        return SendResult("halt", error.smtp_code,
+                          f"{error.smtp_code} {_text(error.smtp_error)}"[:500])
     return SendResult("halt", None, f"{type(error).__name__}: {error}"[:500])
 
 
 def _answer(code: int, message: bytes | str) -> SendResult:
-    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
     if 200 <= code < 300:
         return SendResult("sent", code)
-    return SendResult("failed" if code >= 500 else "retry", code, text[:500])
+    return SendResult("failed" if code >= 500 else "retry", code, _text(message)[:500])
 
 
 class Transport(Protocol):

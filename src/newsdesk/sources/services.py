@@ -23,6 +23,7 @@ from django.utils import timezone
 from newsdesk.articles.models import Article
 from newsdesk.articles.services import StoreOutcome, articles_store
 from newsdesk.articles.tasks import process_lead_images
+from newsdesk.ingest.clean import web_url
 from newsdesk.ingest.dedupe import feed_hash
 from newsdesk.ingest.discover import discover_feeds, looks_like_feed
 from newsdesk.ingest.errors import GoneError, HTTPStatusError, IngestError
@@ -710,6 +711,7 @@ def _draft_config(draft: SourceDraft) -> SourceConfig:
 def source_preview(*, draft: SourceDraft, limit: int = 3,
                    client: httpx.Client | None = None) -> FeedPreview:
     """The newest `limit` items through the whole pipeline, stored nowhere."""
+    _followable(draft.feed_url)
     options = fetch_options()
     try:
         feed = _parse_or_explain(fetch(draft.feed_url, options=options, client=client))
@@ -909,7 +911,6 @@ def _opml_outlines(data: bytes) -> list[_Outline]:
 
 
 _XML_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
-_DECLARED = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*["'])[^"']*""")
 _EXPAT_ENCODINGS = {"utf8", "utf16", "iso88591", "latin1", "usascii", "ascii"}
 
 
@@ -923,17 +924,18 @@ def _expat_readable(data: bytes) -> bytes:
     name = declared.group(1).decode("ascii", "replace")
     if re.sub(r"[^a-z0-9]", "", name.lower()) in _EXPAT_ENCODINGS:
         return data
+    start, end = declared.span(1)
     try:
         if not codecs.lookup(name)._is_text_encoding:  # type: ignore[attr-defined]
             raise LookupError(name)  # "hex", "zlib" ...: codecs, but no text encodings
-        text = data.decode(name)
+        rest = data[end:].decode(name)  # the declaration before it is ASCII in any of them
     except LookupError as exc:
         raise OpmlError(f"The file declares the encoding {name!r}, which Newsdesk does not "
                         "know.") from exc
     except UnicodeDecodeError as exc:
         raise OpmlError(f"The file is not written in {name}, the encoding it declares "
-                        f"(byte {exc.start}).") from exc
-    return _DECLARED.sub(r"\g<1>UTF-8", text.lstrip("\ufeff"), count=1).encode("utf-8")
+                        f"(byte {end + exc.start}).") from exc
+    return data[:start].removeprefix(codecs.BOM_UTF8) + b"UTF-8" + rest.encode("utf-8")
 
 
 def _same_feed(url: str) -> str:
@@ -960,7 +962,7 @@ def opml_import(*, data: bytes, actor: object) -> OpmlReport:
         url = outline.feed_url
         try:
             valid_url(url)
-            if len(url) > 2000:
+            if not _fitting("feed_url", url):
                 raise ValidationError("too long")
         except ValidationError:
             report.problems.append(OpmlProblem(outline.line, url, "not a valid http(s) URL"))
@@ -970,8 +972,7 @@ def opml_import(*, data: bytes, actor: object) -> OpmlReport:
             report.problems.append(OpmlProblem(outline.line, url, "already a source"))
             continue
         known.add(url)
-        home = _home(url, outline.home_url if outline.home_url.startswith(("http://", "https://"))
-                     else "")
+        home = _home(url, web_url(outline.home_url))
         with transaction.atomic():
             source = Source.objects.create(
                 feed_url=url,
