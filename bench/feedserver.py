@@ -1,12 +1,12 @@
 """Serve the generated feeds on loopback with ETag, Last-Modified, gzip and 304s.
 
 Run as a subprocess, so that serving never competes with the measured client for its GIL:
-`feedserver.py [COUNT [HOSTS [LATENCY_MS [full]]]]` listens on HOSTS loopback addresses 127.0.1.1,
+`feedserver.py [COUNT [HOSTS [LATENCY_MS [ITEMS]]]]` listens on HOSTS loopback addresses 127.0.1.1,
 127.0.1.2 ... (by default one a feed: real feeds come from many publishers, and Newsdesk spaces
 its requests to any one host), each serving every feed; it prints `READY <feeds> <entries>` and
 one base URL a host, then serves until its stdin closes. LATENCY_MS delays every feed answer,
 as the distance to a real publisher does (loopback answers in well under a millisecond);
-`full` serves feeds that carry whole articles (feedgen's full_content).
+ITEMS is a kind of item in feedgen.ITEM_KINDS (default: its first, "publisher").
 GET /_stats answers the status counts, all hosts together, since the last call.
 """
 
@@ -26,7 +26,7 @@ from collections import Counter
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from feedgen import FEED_COUNT, Feed, generate
+from feedgen import FEED_COUNT, ITEM_KINDS, Feed, generate
 
 
 class _Entry:
@@ -151,7 +151,7 @@ def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else FEED_COUNT
     hosts = int(sys.argv[2]) if len(sys.argv) > 2 else count
     latency = float(sys.argv[3]) / 1000 if len(sys.argv) > 3 else 0.0
-    feeds = generate(count, full_content=len(sys.argv) > 4 and sys.argv[4] == "full")
+    feeds = generate(count, items=sys.argv[4] if len(sys.argv) > 4 else ITEM_KINDS[0])
     entries = {feed.path: _Entry(feed) for feed in feeds}
     counts: Counter[int] = Counter()
     lock = threading.Lock()

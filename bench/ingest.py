@@ -7,13 +7,14 @@ update of every feed, then a warm one in which every feed answers 304; each engi
 own process, one after the other; the table gives medians of --runs. Newsdesk's sources take
 the excerpt and the site's own image, so that, as with reader, nothing but the feeds is fetched.
 
-    bench/ingest.py [--runs 3] [--feeds 500] [--hosts 500] [--latency MS] [--full-content]
+    bench/ingest.py [--runs 3] [--feeds 500] [--hosts 500] [--latency MS] [--items KIND]
                     [--only newsdesk|reader] [--profile DIR]
 
 --latency delays every feed answer, as a distant publisher does; loopback has none, so the
-default measures processing alone. --full-content serves items that carry the whole article
-(three to eight paragraphs; RSS as content:encoded beside a one-sentence description) instead
-of a news site's one to three paragraphs. --profile runs Newsdesk once under cProfile (slower:
+default measures processing alone. --items picks the kind of item the feeds carry (see
+bench/feedgen.py): "publisher" (the default), the whole article marked up as a publishing system
+writes it into its feed, beside an excerpt; "short", a news site's one to three paragraphs of
+text; "long", three to eight such paragraphs. --profile runs Newsdesk once under cProfile (slower:
 read it for shares, not speed) and prints the top functions by cumulative time for each phase.
 """
 
@@ -32,7 +33,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from feedgen import FEED_COUNT, feed_path
+from feedgen import FEED_COUNT, ITEM_KINDS, feed_path
 
 BENCH = Path(__file__).resolve().parent
 PYTHON = sys.executable
@@ -42,11 +43,10 @@ class FeedServer:
     """The feed server subprocess; it stops when its stdin closes."""
 
     def __init__(self, count: int, hosts: int, latency_ms: float = 0.0, *,
-                 full_content: bool = False) -> None:
-        content = ["full"] if full_content else []
+                 items: str = ITEM_KINDS[0]) -> None:
         self.process = subprocess.Popen(  # noqa: S603
             [PYTHON, str(BENCH / "feedserver.py"), str(count), str(hosts), str(latency_ms),
-             *content],
+             items],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=BENCH,
         )
         assert self.process.stdout is not None
@@ -144,21 +144,20 @@ def main() -> None:
                         "(default: one a feed; Newsdesk spaces two requests to a host 0.1 s apart)")
     parser.add_argument("--latency", type=float, default=0.0, metavar="MS",
                         help="delay every feed answer, as a distant publisher would (default 0)")
-    parser.add_argument("--full-content", action="store_true",
-                        help="items carry the whole article, as many blogs' feeds do")
+    parser.add_argument("--items", choices=ITEM_KINDS, default=ITEM_KINDS[0],
+                        help="the kind of item the feeds carry (see bench/feedgen.py)")
     parser.add_argument("--only", choices=("newsdesk", "reader"))
     parser.add_argument("--profile", type=Path, metavar="DIR")
     args = parser.parse_args()
 
-    server = FeedServer(args.feeds, args.hosts or args.feeds, args.latency,
-                        full_content=args.full_content)
+    server = FeedServer(args.feeds, args.hosts or args.feeds, args.latency, items=args.items)
     scratch = Path(tempfile.mkdtemp(prefix="newsdesk-bench-"))
     try:
         urls = scratch / "urls.txt"
         urls.write_text("".join(f"{url}\n" for url in server.feed_urls()))
-        print(f"{server.feeds} feeds, {server.entries} entries, served by {len(server.bases)} "
-              f"loopback hosts ({server.bases[0]} ...), {args.latency:g} ms added latency"
-              + (", items with the whole article" if args.full_content else ""))
+        print(f"{server.feeds} feeds, {server.entries} entries ({args.items} items), served by "
+              f"{len(server.bases)} loopback hosts ({server.bases[0]} ...), "
+              f"{args.latency:g} ms added latency")
         if args.profile:
             args.profile.mkdir(parents=True, exist_ok=True)
             result = run_newsdesk(server, urls, scratch / "profile", args.profile)

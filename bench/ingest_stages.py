@@ -1,6 +1,6 @@
 """What one feed entry costs in each ingest stage, in this process, on the bench's own feeds.
 
-`bench/ingest_stages.py [--feeds 100] [--rounds 3] [--full-content]` generates the feeds that `make
+`bench/ingest_stages.py [--feeds 100] [--rounds 3] [--items KIND]` generates the feeds that `make
 bench-ingest` serves (no network here), then times, per entry, Newsdesk's parse, the stages
 after it (extract from the feed, clean, dedupe, enrich: sources in excerpt mode) and its store
 (a fresh SQLite database, one transaction a feed; with DATABASE_URL, that database, which must
@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from feedgen import generate
+from feedgen import ITEM_KINDS, generate
 
 
 def _per_entry(run: Callable[[], object], entries: int, rounds: int,
@@ -39,8 +39,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--feeds", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--full-content", action="store_true",
-                        help="items carry the whole article (see bench/ingest.py)")
+    parser.add_argument("--items", choices=ITEM_KINDS, default=ITEM_KINDS[0],
+                        help="the kind of item (see bench/feedgen.py)")
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="newsdesk-stages-"))
@@ -60,7 +60,7 @@ def main() -> None:
     from newsdesk.sources.models import ContentPolicy, ImagePolicy, PublishPolicy, Source
 
     call_command("migrate", verbosity=0)
-    feeds = generate(args.feeds, full_content=args.full_content)
+    feeds = generate(args.feeds, items=args.items)
     urls = [f"https://feeds-{n}.example/feed" for n in range(len(feeds))]
     entries = sum(feed.item_count for feed in feeds)
 
@@ -94,7 +94,7 @@ def main() -> None:
             lambda: [feedparser.parse(io.BytesIO(feed.body)) for feed in feeds],
             entries, args.rounds),
     }
-    print(f"{len(feeds)} feeds, {entries} entries; microseconds an entry, median of "
+    print(f"{len(feeds)} feeds, {entries} {args.items} entries; microseconds an entry, median of "
           f"{args.rounds} rounds")
     for name, micros in rows.items():
         print(f"{name:<44}{micros:>8.0f}")

@@ -71,6 +71,13 @@ def joined_url(base: str, url: str) -> str:
         return ""
 
 
+def _scheme(url: str) -> str:
+    """urlsplit(url).scheme.lower(), without splitting the absolute http(s) URL most are."""
+    if _UNCHANGED_ABSOLUTE.fullmatch(url):
+        return "https" if url[4] == "s" else "http"
+    return urlsplit(url).scheme.lower()
+
+
 def web_url(url: str) -> str:
     """url when it is an http or https address, else "": a publisher's link to the original
     (javascript:, data:, mailto: ...) is printed as a link on the site and in its feeds."""
@@ -122,7 +129,7 @@ def _safe_srcset(tag: str, attribute: str, value: str) -> str | None:
     if attribute != "srcset":
         return value
     safe = [f"{url} {descriptor}".strip() for url, descriptor in srcset_candidates(value)
-            if urlsplit(url).scheme.lower() in IMAGE_SCHEMES
+            if _scheme(url) in IMAGE_SCHEMES
             and SRCSET_DESCRIPTOR.fullmatch(descriptor)]
     return ", ".join(safe) or None
 
@@ -145,7 +152,7 @@ class _AbsoluteURLs:
         url = joined_url(self.base_url, value.strip())  # "" for no URL at all: the attribute goes
         if url and attribute == "href":
             url = strip_tracking(url)
-        return url if url and urlsplit(url).scheme.lower() in URL_SCHEMES else None
+        return url if url and _scheme(url) in URL_SCHEMES else None
 
 
 def srcset_candidates(srcset: str) -> list[tuple[str, str]]:
