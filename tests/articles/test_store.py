@@ -105,6 +105,39 @@ def test_an_edited_item_updates_its_article_in_place(http_server: LocalHTTPServe
     assert "will close in May" not in edited.body_html
 
 
+def test_a_feed_giving_every_item_one_guid_keeps_each_story(http_server: LocalHTTPServer) -> None:
+    items = [Item(title="Ferry timetable changes", guid=f"{PUBLISHER}/",
+                  link=f"{PUBLISHER}/news/ferry", description=" ".join(story(1))),
+             Item(title="School reopens after floods", guid=f"{PUBLISHER}/",
+                  link=f"{PUBLISHER}/news/school", description=" ".join(story(2)))]
+    http_server.routes["/feed.xml"] = (200, RSS_TYPE, rss(items))
+    source = source_create(feed_url=http_server.url("/feed.xml"))
+
+    reports = [poll(source) for _ in range(3)]
+
+    assert [(r.created, r.updated, r.unchanged) for r in reports] == [
+        (2, 0, 0), (0, 0, 2), (0, 0, 2)]  # no story stands in for the other on a later poll
+    assert sorted(Article.objects.values_list("title", flat=True)) == [
+        "Ferry timetable changes", "School reopens after floods"]
+
+
+def test_a_short_item_under_a_recurring_title_is_no_duplicate(
+    http_server: LocalHTTPServer,
+) -> None:
+    letters = [Item(title="Letters to the editor", guid=f"letters-{n}",
+                    link=f"{PUBLISHER}/opinion/letters-{n}",
+                    description="Read this week's letters.") for n in range(2)]
+    http_server.routes["/feed.xml"] = (200, RSS_TYPE, rss(letters[:1]))
+    source = source_create(feed_url=http_server.url("/feed.xml"))
+    poll(source)
+    http_server.routes["/feed.xml"] = (200, RSS_TYPE, rss(letters))
+
+    report = poll(source)
+
+    assert (report.created, report.duplicates) == (1, 0)
+    assert Article.objects.count() == 2
+
+
 def test_the_same_story_in_two_sources_is_stored_once(http_server: LocalHTTPServer) -> None:
     canonical = http_server.url("/wire/ferry-returns")
     paragraphs = story(42)

@@ -218,6 +218,82 @@ def test_guid_falls_back_to_link_then_a_stable_digest() -> None:
     assert parse_fixture("rss20-no-guids.xml").items[1].guid == items[1].guid
 
 
+def test_a_guid_repeated_in_one_feed_leaves_every_story_an_id_of_its_own() -> None:
+    shared = b"""<rss version="2.0"><channel><title>Gazette</title><link>https://pub.example/</link>
+      <item><guid>https://pub.example/</guid><title>Ferry timetable changes</title>
+        <link>https://pub.example/news/ferry</link></item>
+      <item><guid>https://pub.example/</guid><title>School reopens after floods</title>
+        <link>https://pub.example/news/school</link></item>
+      <item><guid>https://pub.example/</guid><title>Ferry timetable changes</title>
+        <link>https://pub.example/news/ferry</link></item>
+      <item><guid isPermaLink="false">7</guid><title>Harbour wall</title></item>
+      <item><guid isPermaLink="false">7</guid><title>Harbour wall, again</title></item>
+      </channel></rss>"""
+    items = parse_feed(shared, url="https://pub.example/rss").items
+    assert [(i.title, i.guid) for i in items][:2] == [
+        ("Ferry timetable changes", "https://pub.example/"),
+        ("School reopens after floods", "https://pub.example/news/school"),
+    ]
+    assert [i.title for i in items] == [  # the very same item twice is one item
+        "Ferry timetable changes", "School reopens after floods", "Harbour wall",
+        "Harbour wall, again"]
+    assert items[3].guid.startswith("sha256:")
+    assert parse_feed(shared, url="https://pub.example/rss").items == items  # stable
+
+
+def test_items_with_nothing_but_text_are_told_apart_by_it() -> None:
+    notes = b"""<rss version="2.0"><channel><title>Notes</title><link>https://pub.example/</link>
+      <item><description>The ferry is running late this morning.</description></item>
+      <item><description>Bridge closed on Sunday for repairs.</description></item>
+      </channel></rss>"""
+    first, second = parse_feed(notes, url="https://pub.example/rss").items
+    assert first.guid != second.guid
+    assert first.guid == parse_feed(notes, url="https://pub.example/rss").items[0].guid
+
+
+def test_text_content_stays_text() -> None:
+    json_feed = json.dumps({
+        "version": "https://jsonfeed.org/version/1.1", "title": "Notes",
+        "items": [{"id": "1", "content_text": "Use the <script> tag when x<y & z.\n\nSecond.",
+                   "summary": "When x<y."}],
+    }).encode()
+    [item] = parse_feed(json_feed, url="https://pub.example/feed.json").items
+    assert item.content_html == (
+        "<p>Use the &lt;script&gt; tag when x&lt;y &amp; z.</p><p>Second.</p>")
+    assert item.summary_html == "<p>When x&lt;y.</p>"
+    atom = b"""<feed xmlns="http://www.w3.org/2005/Atom"><title>N</title><id>n</id>
+      <entry><id>1</id><title>T</title><updated>2025-06-01T00:00:00Z</updated>
+      <summary type="text">A &lt;b&gt; tag</summary>
+      <content type="text">Plain &lt;tag&gt; text</content></entry></feed>"""
+    [entry] = parse_feed(atom, url="https://pub.example/atom").items
+    assert (entry.summary_html, entry.content_html) == (
+        "<p>A &lt;b&gt; tag</p>", "<p>Plain &lt;tag&gt; text</p>")
+
+
+@pytest.mark.parametrize("written", [
+    "Mon, 06 Jan 2025 10:00:00",  # no time zone: UTC
+    "Mon, 06 January 2025 10:00:00 +0000",
+    "Monday, 06 Jan 2025 10:00:00 GMT",
+    "Mon, 06 Jan 2025 05:00:00 EST",
+])
+def test_dates_written_loosely_are_read(written: str) -> None:
+    feed = f"""<rss version="2.0"><channel><title>D</title><link>https://pub.example/</link>
+      <item><guid>1</guid><title>T</title><pubDate>{written}</pubDate></item>
+      </channel></rss>""".encode()
+    [item] = parse_feed(feed, url="https://pub.example/rss").items
+    assert item.published == datetime(2025, 1, 6, 10, 0, tzinfo=UTC)
+
+
+def test_a_byline_prefix_or_placeholder_is_no_name() -> None:
+    feed = b"""<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>
+      <title>B</title><link>https://pub.example/</link>
+      <item><guid>1</guid><dc:creator>By Jane Doe</dc:creator></item>
+      <item><guid>2</guid><author>noreply@blogger.com (Unknown)</author></item>
+      </channel></rss>"""
+    assert [i.author for i in parse_feed(feed, url="https://pub.example/rss").items] == [
+        "Jane Doe", ""]
+
+
 def test_malformed_feed_keeps_its_entries() -> None:
     feed = parse_fixture("rss20-malformed.xml")
     assert len(feed.items) == 2

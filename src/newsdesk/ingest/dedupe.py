@@ -10,6 +10,9 @@ from newsdesk.ingest.types import ExtractedArticle, FeedItem, Identity
 
 WORD = re.compile(r"\w+", re.UNICODE)
 FINGERPRINT_WORDS = 400  # enough to tell stories apart, few enough to ignore trailing boilerplate
+# Fewer words of text than this tell no story apart ("Read this week's letters." under the same
+# title every week): such an item's fingerprint is its own, and only its URL finds its twins.
+FINGERPRINT_MIN_WORDS = 25
 
 
 def _digest(*parts: str) -> str:
@@ -40,10 +43,10 @@ def feed_hash(item: FeedItem) -> str:
 
 def identify(item: FeedItem, article: ExtractedArticle, *, text: str | None = None) -> Identity:
     """text: the body's plain_text, when the caller has it already."""
-    return Identity(
-        guid=item.guid or strip_tracking(item.link),
-        url=article.url,
-        fingerprint=text_fingerprint(
-            article.title, plain_text(article.body_html) if text is None else text),
-        feed_hash=feed_hash(item),
-    )
+    guid = item.guid or strip_tracking(item.link)
+    text = plain_text(article.body_html) if text is None else text
+    fingerprint = text_fingerprint(article.title, text)
+    if len(text.split()) < FINGERPRINT_MIN_WORDS:
+        fingerprint = _digest(fingerprint, guid)
+    return Identity(guid=guid, url=article.url, fingerprint=fingerprint,
+                    feed_hash=feed_hash(item))

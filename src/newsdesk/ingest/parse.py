@@ -27,7 +27,8 @@ import re
 import time
 import xml.sax
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_tz
 from typing import Any
 
 import feedparser
@@ -37,6 +38,7 @@ import lxml.html
 
 from newsdesk.ingest.clean import NOT_TEXT, joined_url, strip_tracking, web_url
 from newsdesk.ingest.errors import ParseError
+from newsdesk.ingest.extract_meta import BYLINE_PREFIX
 from newsdesk.ingest.types import FeedItem, ParsedFeed
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/"
@@ -57,7 +59,32 @@ def parse_feed(
         feed = _parse_json_feed(content, url=url)
     else:
         feed = _parse_xml_feed(content, url=url, content_type=content_type, encoding=encoding)
-    return _text_only(feed)
+    return _distinct_guids(_text_only(feed))
+
+
+def _distinct_guids(feed: ParsedFeed) -> ParsedFeed:
+    """Every item with an id of its own. Some feeds give every item the same guid (the site's
+    home page, say): the first keeps it, a later one is known by its link, or else by a digest
+    of the id with its title and date. An item with the id and the link (or, without a link,
+    the title) of an earlier one is that item twice, and goes."""
+    ids: set[str] = set()
+    items: set[tuple[str, str]] = set()
+    distinct = []
+    for item in feed.items:
+        if (item.guid, item.link or item.title) in items:
+            continue
+        items.add((item.guid, item.link or item.title))
+        guid = item.guid
+        if guid in ids:
+            link = strip_tracking(item.link) if item.link else ""
+            guid = (link if link and link not in ids and len(link) <= GUID_MAX_CHARS
+                    else _digest(item.guid, item.title, _stamp(item.published)))
+            if guid in ids:
+                continue
+            item = dataclasses.replace(item, guid=guid)
+        ids.add(guid)
+        distinct.append(item)
+    return dataclasses.replace(feed, items=tuple(distinct))
 
 
 _ITEM_TEXTS = ("guid", "link", "title", "summary_html", "content_html", "author", "image_url")
@@ -189,15 +216,16 @@ def _not_a_feed_reason(content: bytes, content_type: str, error: object) -> str:
 
 def _xml_item(entry: Mapping[str, Any], *, base: str, kind: str, feed_author: str) -> FeedItem:
     title = _text(entry.get("title_detail"))
-    published = _utc(entry.get("published_parsed"))
+    published = _utc(entry.get("published_parsed")) or _rfc822(entry.get("published"))
     content_html = _content(entry.get("content") or [])
-    summary_html = (entry.get("summary_detail") or {}).get("value") or ""
+    summary_html = _html(entry.get("summary_detail"))
     if summary_html == content_html:
         summary_html = ""  # the parser repeats the content as the summary when there is none
     item_base = _joined(base, _xml_base(entry))
     link = _absolute(item_base, entry.get("link") or "")
     return FeedItem(
-        guid=_guid((entry.get("id") or "").strip(), link, title, published),
+        guid=_guid((entry.get("id") or "").strip(), link, title, published,
+                   text=summary_html + content_html),
         link=link,
         title=title,
         summary_html=summary_html,
@@ -205,7 +233,7 @@ def _xml_item(entry: Mapping[str, Any], *, base: str, kind: str, feed_author: st
         author=(_person(entry) or feed_author) if kind.startswith("atom") else _byline(entry),
         published=published,
         # the parser repeats an RSS pubDate as the updated date: an update that is none
-        updated=_utc(_own(entry, "updated_parsed"))
+        updated=(_utc(_own(entry, "updated_parsed")) or _rfc822(_own(entry, "updated")))
         if _own(entry, "updated") != entry.get("published") else None,
         image_url=_absolute(item_base, _xml_image(entry) or _first_img(content_html, summary_html)),
         categories=_unique(tag.get("label") or tag.get("term") for tag in entry.get("tags") or ()),
@@ -230,21 +258,40 @@ def _xml_base(entry: Mapping[str, Any]) -> str:
 def _content(contents: list[Mapping[str, Any]]) -> str:
     """The HTML rendition when the entry offers several."""
     chosen = next((c for c in contents if c.get("type") in HTML_TYPES), None)
-    return str((chosen or (contents[0] if contents else {})).get("value") or "")
+    return _html(chosen or (contents[0] if contents else None))
+
+
+def _html(detail: Mapping[str, Any] | None) -> str:
+    """A text construct as HTML: an Atom type="text" one is text, whatever it holds."""
+    value = str((detail or {}).get("value") or "")
+    return text_html(value) if (detail or {}).get("type") == "text/plain" else value
+
+
+def text_html(text: str) -> str:
+    """Plain text as HTML: escaped, a paragraph for each run of lines between blank ones."""
+    return "".join(f"<p>{html.escape(' '.join(part.split()), quote=False)}</p>"
+                   for part in re.split(r"\n\s*\n", text) if part.strip())
 
 
 def _person(element: Mapping[str, Any]) -> str:
-    return " ".join(((element.get("author_detail") or {}).get("name") or "").split())
+    return _name((element.get("author_detail") or {}).get("name") or "")
 
 
 def _byline(entry: Mapping[str, Any]) -> str:
     """dc:creator or RSS <author>; feedparser's own split mangles addresses with long TLDs."""
     raw = entry.get("author") or ""
     if "@" not in raw:
-        return _fold(raw)
+        return _name(raw)
     # "jane@pub.example (Jane Doe)", "Jane Doe <jane@...>": the name without the address
     words = (word.strip("()<>,") for word in raw.split() if "@" not in word)
-    return " ".join(word for word in words if word)
+    return _name(" ".join(word for word in words if word))
+
+
+def _name(byline: str) -> str:
+    """An author's name as a byline prints it: without a "By" of its own (the page adds one),
+    and none for Blogger's "Unknown"."""
+    name = BYLINE_PREFIX.sub("", _fold(byline))
+    return "" if name.casefold() == "unknown" else name
 
 
 def _xml_image(entry: Mapping[str, Any]) -> str:
@@ -285,6 +332,21 @@ def _utc(parsed: time.struct_time | None) -> datetime | None:
         return None
 
 
+def _rfc822(value: object) -> datetime | None:
+    """A date the parser left unread, read as RFC 822 more loosely: without a time zone (taken
+    as UTC), with the month or the day of the week written out ("Monday, 06 January 2025")."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    parsed = parsedate_tz(value)
+    if parsed is None:
+        return None
+    try:
+        when = datetime(*parsed[:6], tzinfo=UTC)
+    except ValueError:  # "31 Feb"
+        return None
+    return when - timedelta(seconds=parsed[9] or 0)
+
+
 # -- JSON Feed ------------------------------------------------------------------------------
 
 
@@ -314,21 +376,20 @@ def _parse_json_feed(content: bytes, *, url: str) -> ParsedFeed:
 def _json_item(item: Mapping[str, Any], *, base: str) -> FeedItem:
     title = _fold(html.unescape(_str(item.get("title"))))
     published = _iso_utc(item.get("date_published"))
-    content_html = _str(item.get("content_html")) or _str(item.get("content_text"))
-    summary = _str(item.get("summary"))
+    content_html = _str(item.get("content_html")) or text_html(_str(item.get("content_text")))
+    summary = text_html(_str(item.get("summary")))  # "a plain text sentence or two"
     link = _absolute(base, _str(item.get("url")) or _str(item.get("external_url")))
     raw_id = item.get("id")
     image = _str(item.get("image")) or _str(item.get("banner_image"))
     return FeedItem(
         # JSON Feed 1.0 allowed numeric ids
-        guid=_guid(
-            str(raw_id).strip() if isinstance(raw_id, str | int) else "", link, title, published
-        ),
+        guid=_guid(str(raw_id).strip() if isinstance(raw_id, str | int) else "", link, title,
+                   published, text=summary + content_html),
         link=link,
         title=title,
         summary_html=summary,
         content_html=content_html,
-        author=_fold(_str(_json_author(item).get("name"))),
+        author=_name(_str(_json_author(item).get("name"))),
         published=published,
         updated=_iso_utc(item.get("date_modified")),
         image_url=_absolute(base, image or _first_img(content_html, summary)),
@@ -364,17 +425,25 @@ def _str(value: object) -> str:
 # -- shared -------------------------------------------------------------------------------
 
 
-def _guid(given: str, link: str, title: str, published: datetime | None) -> str:
-    """The publisher's id, else the link, else a digest stable across fetches; an id longer
+def _guid(given: str, link: str, title: str, published: datetime | None, text: str) -> str:
+    """The publisher's id, else the link, else a digest stable across fetches: of the title and
+    date, or of the text when the item has neither (a post on a social network); an id longer
     than GUID_MAX_CHARS is kept as its digest, also stable."""
     if given or link:
         # the same item re-tagged by the publisher keeps its id
         guid = given or strip_tracking(link)
-        if len(guid) <= GUID_MAX_CHARS:
-            return guid
-        return "sha256:" + hashlib.sha256(guid.encode()).hexdigest()
-    stamp = published.isoformat() if published else ""
-    return "sha256:" + hashlib.sha256(f"{title}{stamp}".encode()).hexdigest()
+        return guid if len(guid) <= GUID_MAX_CHARS else _digest(guid)
+    if title or published:
+        return _digest(f"{title}{_stamp(published)}")
+    return _digest(text)
+
+
+def _digest(*parts: str) -> str:
+    return "sha256:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _stamp(when: datetime | None) -> str:
+    return when.isoformat() if when else ""
 
 
 def _text(detail: Mapping[str, Any] | None) -> str:
