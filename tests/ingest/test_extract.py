@@ -469,6 +469,36 @@ def test_feed_excerpt_summary_is_text_without_script_source() -> None:
     assert article_from_feed_item(item).summary == "The lamp goes out on Friday."
 
 
+def test_feed_excerpt_leaves_out_the_footer_a_publishing_system_adds() -> None:
+    footer = ('<p>The post <a href="https://pointpacket.example/n/1">Lamp to go dark</a> '
+              'appeared first on <a href="https://pointpacket.example">Point Packet</a>.</p>')
+    item = FeedItem(guid="1", link="https://pointpacket.example/n/1", title="Lamp to go dark",
+                    summary_html="<p>The lamp goes out on Friday.</p>" + footer,
+                    content_html="<p>The lamp goes out on Friday.</p><p>Crowds are expected.</p>"
+                                 '<p><a href="https://pointpacket.example/n/1">Continue reading '
+                                 "Lamp to go dark</a></p>" + footer)
+    article = article_from_feed_item(item)
+    assert body_texts(article) == ["The lamp goes out on Friday.", "Crowds are expected."]
+    assert article.summary == "The lamp goes out on Friday."
+
+
+def test_feed_excerpt_shows_its_lead_picture_once_and_keeps_the_others() -> None:
+    lead = "https://pointpacket.example/img/lamp.jpg"
+    item = FeedItem(
+        guid="1", link="https://pointpacket.example/n/1", title="Lamp",
+        content_html=('<p><img src="/img/lamp.jpg" class="wp-post-image" alt="The lamp room"></p>'
+                      "<p>The lamp goes out on Friday.</p>"
+                      '<img src="/img/crowd.jpg" alt="Crowd"><p>Crowds are expected.</p>'
+                      '<div class="separator"><a href="/img/pier-big.jpg">'
+                      '<img src="/img/pier.jpg"></a></div>'),
+        image_url=lead)
+    article = article_from_feed_item(item)
+    assert "lamp.jpg" not in article.body_html  # the page shows it above the text
+    assert article.image_alt == "The lamp room"
+    assert "crowd.jpg" in article.body_html and "pier.jpg" in article.body_html
+    assert body_texts(article)[0] == "The lamp goes out on Friday."
+
+
 # -- damaged pages --------------------------------------------------------------------------------
 
 PAGE_DAMAGE = (

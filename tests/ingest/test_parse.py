@@ -284,6 +284,17 @@ def test_dates_written_loosely_are_read(written: str) -> None:
     assert item.published == datetime(2025, 1, 6, 10, 0, tzinfo=UTC)
 
 
+def test_an_item_without_a_title_is_named_by_its_first_sentence() -> None:
+    notes = b"""<rss version="2.0"><channel><title>Notes</title><link>https://pub.example/</link>
+      <item><guid>https://pub.example/@desk/1</guid><description>&lt;p&gt;The ferry is running
+      late this morning because of fog. Check before you travel.&lt;/p&gt;</description></item>
+      </channel></rss>"""
+    [item] = parse_feed(notes, url="https://pub.example/rss").items
+    config = SourceConfig(feed_url="https://pub.example/rss", full_text=False)
+    processed = process_item(item, config, fetch_page=_no_page)
+    assert processed.article.title == "The ferry is running late this morning because of fog"
+
+
 def test_a_byline_prefix_or_placeholder_is_no_name() -> None:
     feed = b"""<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>
       <title>B</title><link>https://pub.example/</link>

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from newsdesk.ingest.places import country_mentions, country_regions
 from newsdesk.ingest.types import Enrichment
 
+HEADLINE_CHARS = 90  # a title made from the text: about as long as a headline
 TITLE_WEIGHT = 3  # the country in the headline is what the story is about, whatever the body says
 
 _BLOCK_TAGS = frozenset(
@@ -67,6 +68,15 @@ def _regions(weighted: list[tuple[str, int]], default_regions: tuple[str, ...]) 
     ranked = sorted(totals, key=lambda slug: -totals[slug])
     lead = list(country_regions(weighted[0][0])[:1]) if weighted else []
     return tuple(dict.fromkeys([*lead, *ranked, *default_regions]))
+
+
+def headline(text: str, limit: int = HEADLINE_CHARS) -> str:
+    """A title for an item that came without one (a post on a social network): the first
+    sentence of its text, cut to fit after a word."""
+    text = " ".join(text.split())
+    end = next((m.end() for m in _SENTENCE_END.finditer(text) if _ends_sentence(text, m)),
+               len(text))
+    return _shorten(text[:end].rstrip("."), limit)
 
 
 def _summary(hint: str, text: str, limit: int) -> str:

@@ -66,6 +66,12 @@ TEASER_LINK_SHARE = 0.5  # a short line that is mostly a link points elsewhere
 QUOTE_MAX_CHARS = 320
 QUOTE_MIN_KEY = 24  # shorter repeats are coincidence, not a pull quote
 QUOTE_MARKS = re.compile(r"[\"'“”‘’«»„‟‹›\s.,;:!?…—–-]+")
+# What a publishing system adds under every item of its feed: WordPress's "The post … appeared
+# first on …", a "Continue reading" link. No part of the article.
+FEED_FOOTER = re.compile(r"(?:The post .+ appeared first on .+|Continue reading\b.{0,120})",
+                         re.IGNORECASE | re.DOTALL)
+FEED_FOOTER_AT_END = re.compile(r"\s*(?:The post .+ appeared first on .+|Continue reading\b"
+                                r"[^.!?]{0,120})$", re.IGNORECASE)
 PROBE_MIN_CHARS = 12  # a shorter block could match by chance
 RECOVERY_RATIO = 1.3  # JSON-LD articleBody wins when it is this much longer than the page's text
 
@@ -149,14 +155,20 @@ def article_from_feed_item(item: FeedItem, *, reason: str = "",
         source_html = "".join(f"<p>{html.escape(part)}</p>"
                               for part in re.split(r"\n\s*\n", source_html) if part.strip())
     blocks: list[lxml.html.HtmlElement] = []
+    image_alt = ""
+    notes = ["body: feed content" if item.content_html else "body: feed summary"]
     if source_html.strip():
         fragment = lxml.html.fragment_fromstring(source_html, create_parent="div")
         if summary is None and source_html is item.summary_html:
             summary = fragment_text(fragment)  # the body is the summary: one parse for both
         blocks = list(_blocks_from_container(fragment))
-    notes = ("body: feed content" if item.content_html else "body: feed summary",)
+        while blocks and FEED_FOOTER.fullmatch(text_of(blocks[-1])):
+            notes.append(f"dropped the feed's footer: {text_of(blocks.pop())[:80]}")
+        if item.image_url:
+            blocks, image_alt = _without_lead_picture(blocks, item.image_url, item.link, notes)
     if reason:
-        notes += (f"page not used: {reason}",)
+        notes.append(f"page not used: {reason}")
+    summary = plain_text(item.summary_html) if summary is None else summary
     return ExtractedArticle(
         url=item.link,
         title=item.title,
@@ -164,10 +176,23 @@ def article_from_feed_item(item: FeedItem, *, reason: str = "",
         author=item.author,
         published=item.published,
         image_url=item.image_url,
-        summary=plain_text(item.summary_html) if summary is None else summary,
+        image_alt=image_alt,
+        summary=FEED_FOOTER_AT_END.sub("", summary),
         is_excerpt=True,
-        notes=notes,
+        notes=tuple(notes),
     )
+
+
+def _without_lead_picture(blocks: list[lxml.html.HtmlElement], image_url: str, link: str,
+                          notes: list[str]) -> tuple[list[lxml.html.HtmlElement], str]:
+    """The blocks without the one that only shows the lead image (the page shows it above
+    the text), and that picture's alt text."""
+    for index, block in enumerate(blocks):
+        images = list(block.iter("img"))
+        if len(images) == 1 and not text_of(block) and _image_source(images[0], link) == image_url:
+            notes.append("dropped the lead image from the body")
+            return blocks[:index] + blocks[index + 1:], fold(images[0].get("alt") or "")
+    return blocks, ""
 
 
 # -- the document -----------------------------------------------------------------------------
@@ -678,7 +703,7 @@ def _blocks_from_container(container: lxml.html.HtmlElement) -> Iterator[lxml.ht
             isinstance(c.tag, str) for c in child
         ):
             yield from _blocks_from_container(child)
-        elif text_of(child):
+        elif text_of(child) or child.tag == "img" or child.find(".//img") is not None:
             wrapper = lxml.html.Element("p")
             wrapper.append(child)
             yield wrapper

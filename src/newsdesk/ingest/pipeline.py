@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from newsdesk.ingest.clean import clean_article, plain_text, sanitised_text, strip_tracking
 from newsdesk.ingest.dedupe import identify
-from newsdesk.ingest.enrich import enrich
+from newsdesk.ingest.enrich import enrich, headline
 from newsdesk.ingest.errors import IngestError
 from newsdesk.ingest.extract import article_from_feed_item, extract_article
 from newsdesk.ingest.parse import parse_feed
@@ -72,6 +72,8 @@ def process_item(item: FeedItem, config: SourceConfig, *, fetch_page: PageFetche
     extracted = _prefer_feed_facts(extracted, item, feed_summary)
     cleaned = clean_article(extracted, base_url=base_url or config.feed_url)
     body_text = sanitised_text(cleaned.body_html)
+    if not cleaned.title:  # a post on a social network has none: its first words stand in
+        cleaned = dataclasses.replace(cleaned, title=headline(body_text or cleaned.summary))
     identity = identify(item, cleaned, text=body_text)
     enrichment = enrich(
         title=cleaned.title,
