@@ -411,6 +411,17 @@ def test_a_page_in_a_declared_legacy_encoding() -> None:
     assert "été weekends" in article.body_html
 
 
+def test_a_page_that_names_no_charset_is_read_as_utf8_when_it_is() -> None:
+    html = page(PARAGRAPHS.replace("summer", "été"), title="Αθήνα: το φεστιβάλ επιστρέφει")
+    content = html.replace(b'<meta charset="utf-8">', b"")
+    article = extract_article(content, url="https://pointpacket.example/a", encoding=None)
+    assert article.title == "Αθήνα: το φεστιβάλ επιστρέφει"
+    assert "été weekends" in article.body_html
+    latin = page(PARAGRAPHS.replace("summer", "été"), title="Le phare").decode().replace(
+        '<meta charset="utf-8">', "").encode("latin-1")  # no UTF-8: libxml2's guess stands
+    assert "été weekends" in extract_article(latin, url="https://pointpacket.example/a").body_html
+
+
 # -- pages that cannot be republished -----------------------------------------------------------
 
 
@@ -467,6 +478,13 @@ def test_feed_excerpt_summary_is_text_without_script_source() -> None:
                     summary_html="<script>window.t = 'beacon';</script><style>p{color:red}</style>"
                                  "<p>The lamp goes <b>out</b> on Friday.</p>")
     assert article_from_feed_item(item).summary == "The lamp goes out on Friday."
+
+
+def test_a_list_that_goes_on_from_another_keeps_its_first_number() -> None:
+    item = FeedItem(guid="1", link="https://pointpacket.example/n/1", title="Top ten",
+                    content_html='<ol start="4" class="x"><li>Fourth</li><li>Fifth</li></ol>')
+    expected = '<ol start="4"><li>Fourth</li><li>Fifth</li></ol>'
+    assert article_from_feed_item(item).body_html == expected
 
 
 def test_feed_excerpt_leaves_out_the_footer_a_publishing_system_adds() -> None:

@@ -32,13 +32,17 @@ def _block_text(element: lxml.html.HtmlElement) -> str:
     "- item" lines (ordered ones numbered), a nested list indented under its item."""
     if element.tag in _LISTS:
         return "\n".join(_list_lines(element, depth=0))
+    if element.tag == "pre":  # code and verse: its spaces and lines are its layout
+        return "\n".join(line.rstrip() for line in element.text_content().strip("\n").split("\n"))
     return _lines_text(element)
 
 
 def _list_lines(element: lxml.html.HtmlElement, *, depth: int) -> list[str]:
     lines: list[str] = []
     items = [child for child in element if child.tag == "li"]
-    for number, item in enumerate(items, 1):
+    start = element.get("start", "").strip()
+    first = int(start) if start.isascii() and start.isdigit() and len(start) < 10 else 1
+    for number, item in enumerate(items, first):
         marker = f"{number}." if element.tag == "ol" else "-"
         text = _lines_text(item, skip=_LISTS).replace("\n", " ")
         if text:

@@ -31,7 +31,8 @@ BLOCK_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquo
                         "figure", "pre", "dl"})
 KEEP_ATTRIBUTES = {"a": ("href", "title"), "img": ("src", "srcset", "alt", "width", "height",
                                                    "data-src", "data-srcset"),
-                   "td": ("colspan", "rowspan"), "th": ("colspan", "rowspan", "scope")}
+                   "td": ("colspan", "rowspan"), "th": ("colspan", "rowspan", "scope"),
+                   "ol": ("start",)}
 CREDIT_WORDS = (r"photo(?:graph)?s?|image|picture|pictures|foto|cr[eé]dits?(?:\s+photos?)?"
                 r"|تصوير|صورة|צילום|фото")
 CREDIT_PREFIX = re.compile(
@@ -201,6 +202,8 @@ def _without_lead_picture(blocks: list[lxml.html.HtmlElement], image_url: str, l
 def _parse_document(content: bytes | str, encoding: str | None) -> lxml.html.HtmlElement:
     doc = None
     if isinstance(content, bytes):
+        if not encoding and not META_CHARSET.search(content[:4096]) and _is_utf8(content):
+            encoding = "utf-8"  # named nowhere: libxml2 would read it as Latin-1
         try:
             parser = lxml.html.HTMLParser(encoding=encoding) if encoding else None
             doc = lxml.html.document_fromstring(content, parser=parser)
@@ -215,6 +218,17 @@ def _parse_document(content: bytes | str, encoding: str | None) -> lxml.html.Htm
     if found:
         _drop_control_characters(doc)
     return doc
+
+
+META_CHARSET = re.compile(rb"<meta[^>]+charset|^\xef\xbb\xbf|^\xff\xfe|^\xfe\xff", re.IGNORECASE)
+
+
+def _is_utf8(content: bytes) -> bool:
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 # Raw, or written as character references ("&#1;"), which the parser turns into characters:
