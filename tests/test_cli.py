@@ -4,9 +4,11 @@ that says how it went, never a traceback."""
 from __future__ import annotations
 
 import signal
+import socket
 import sqlite3
 import subprocess
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -39,13 +41,15 @@ def test_ingesting_a_source_that_does_not_exist_says_so(newsdesk: NewsdeskComman
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("command", ["serve", "run"])
 @pytest.mark.parametrize("port", ["99999", "0", "http"])
 def test_serve_refuses_a_port_that_is_none_before_doing_anything(
-    newsdesk: NewsdeskCommand, port: str
+    newsdesk: NewsdeskCommand, command: str, port: str
 ) -> None:
-    done = _run(newsdesk, "serve", "--port", port)
+    done = _run(newsdesk, command, "--port", port)
 
     assert done.returncode == 2
+    assert "Added source" not in done.stdout  # the demo did not start its work
     assert "is not a whole number from 1 to 65535" in done.stderr
     assert "Traceback" not in done.stderr
 
@@ -110,3 +114,43 @@ def test_the_url_of_an_article_waiting_for_review_comes_with_a_warning(
     assert done.returncode == 0
     assert done.stdout.strip().endswith("/news/quay-works/")
     assert "waiting for review" in done.stderr.lower()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _answers(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_the_demo_links_to_its_own_port_and_stops_whole_on_sigterm(
+    newsdesk: NewsdeskCommand,
+) -> None:
+    port, publisher_port = _free_port(), _free_port()
+    demo = subprocess.Popen(  # noqa: S603 - our own command line
+        [*newsdesk.command, "run", "--port", str(port), "--publisher-port", str(publisher_port)],
+        env=newsdesk.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert demo.stdout is not None
+        while "The demo site" not in (line := demo.stdout.readline()):
+            assert line, "the demo stopped before it served"
+        deadline = time.monotonic() + 60
+        while not _answers(port):
+            assert time.monotonic() < deadline, "the site never answered"
+            time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/feeds/rss/", timeout=30) as feed:
+            assert f"http://127.0.0.1:{port}/news/".encode() in feed.read()
+
+        demo.send_signal(signal.SIGTERM)  # as systemd or a container runtime stops it
+        demo.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while _answers(port):  # the site server went with it
+            assert time.monotonic() < deadline, "the site server outlived the demo"
+            time.sleep(0.2)
+    finally:
+        if demo.poll() is None:
+            demo.kill()

@@ -361,3 +361,15 @@ def test_a_cached_page_answers_only_at_its_own_address(client: Client,
         response = client.get(other)
         assert response.status_code == 404, other
         assert "X-Page-Cache" not in response, other
+
+
+def test_a_cached_page_answers_only_for_the_site_s_own_host_names(
+        client: Client, warm_site: dict[str, Any], settings: Any) -> None:
+    settings.ALLOWED_HOSTS = ["news.example"]
+    url = warm_site["lyon"].get_absolute_url()
+    assert client.get(url, HTTP_HOST="news.example")["X-Page-Cache"] == "hit"
+
+    response = client.get(url, HTTP_HOST="elsewhere.example")
+
+    assert response.status_code == 400  # as every view answers a host it does not serve
+    assert "X-Page-Cache" not in response

@@ -148,6 +148,8 @@ def test_region_country_and_source_pages_list_their_own_articles(client: Client)
     europe = page(client, "/region/europe/")
     assert texts(europe, "//ol[@class='teasers']//h2/a") == [greek.title]
     assert texts(europe, "//nav[@class='places']//a") == ["Greece"]
+    # the canonical address, the one the page cache keeps
+    assert europe.xpath("//nav[@class='places']//a/@href") == ["/country/GR/"]
     assert texts(page(client, "/country/ke/"), "//ol[@class='teasers']//h2/a") == [kenyan.title]
     assert texts(page(client, "/country/KE/"), "//h1") == ["Kenya"]
     source_page = page(client, f"/source/{post.id}/")

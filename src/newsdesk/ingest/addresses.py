@@ -146,4 +146,5 @@ def blocked_reason(address: IPAddress) -> str | None:
 def refuse_if_blocked(host: str, address: IPAddress, allowance: Allowance) -> None:
     reason = blocked_reason(address)
     if reason is not None and not allowance.allows(host, address):
-        raise BlockedAddressError(f"Refused to connect to {address} ({reason}) for host {host}")
+        raise BlockedAddressError(f"Refused to connect to {address} ({reason}) for host {host}; "
+                                  "NEWSDESK_FETCH_ALLOW_PRIVATE lets a trusted one through")

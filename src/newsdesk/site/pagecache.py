@@ -453,6 +453,7 @@ class PageCacheMiddleware:
         file = cache_file(request.path)
         if file is None:
             return self.get_response(request)
+        request.get_host()  # a host not in ALLOWED_HOSTS: 400 (DisallowedHost), as from a view
         hit = _cached_response(request, file)
         if hit is not None:
             return hit

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -16,6 +18,7 @@ from django.core.management.base import BaseCommand
 from newsdesk.demo.publisher import DemoPublisher
 from newsdesk.desk.roles import ADMIN
 from newsdesk.jobs import run_due_in_process
+from newsdesk.site.management.commands.serve import bounded
 from newsdesk.sources.models import ImagePolicy, PublishPolicy, Source
 from newsdesk.sources.services import SourceAddError, source_add
 
@@ -26,13 +29,17 @@ class Command(BaseCommand):
     help = "The demo: a bundled publisher on loopback, its feeds as sources, the site, polling."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--port", type=int, default=8000, help="The site's port.")
-        parser.add_argument("--publisher-port", type=int, default=8701,
+        parser.add_argument("--port", type=bounded(1, 65535), default=8000,
+                            help="The site's port.")
+        parser.add_argument("--publisher-port", type=bounded(1, 65535), default=8701,
                             help="The demo publisher's port (kept fixed so sources stay valid).")
         parser.add_argument("--tick-seconds", type=float, default=5.0,
                             help="How often the in-process schedule looks for due jobs.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        site = f"http://127.0.0.1:{options['port']}"
+        if "NEWSDESK_BASE_URL" not in os.environ:  # links in feeds, mail and the text edition
+            os.environ["NEWSDESK_BASE_URL"] = settings.BASE_URL = site  # here and in `serve`
         call_command("migrate", interactive=False, verbosity=0)
         publisher = DemoPublisher(port=options["publisher_port"]).start()
         # The demo publisher lives on loopback, which the fetcher refuses unless told otherwise.
@@ -44,7 +51,8 @@ class Command(BaseCommand):
 
         server = subprocess.Popen(  # noqa: S603 - our own command, no shell
             [sys.executable, "-m", "newsdesk.cli", "serve", "--port", str(options["port"])])
-        site = f"http://127.0.0.1:{options['port']}"
+        # A service manager stops with SIGTERM: the site server must stop with the demo.
+        signal.signal(signal.SIGTERM, _stop)
         self.stdout.write(self.style.SUCCESS(
             f"\nThe demo site:        {site}/\n"
             f"The editorial desk:   {site}/desk/  (user {DEMO_EDITOR!r}, password {password!r})\n"
@@ -85,3 +93,7 @@ class Command(BaseCommand):
         # The demo shows the whole desk, so its editor holds the Admin role.
         user.groups.set([Group.objects.get(name=ADMIN)])
         return password
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(0)  # through handle()'s finally, which stops the server and the publisher

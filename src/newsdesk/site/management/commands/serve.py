@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from newsdesk.site.pagecache import pagecache_clear
 
 
-def _bounded(low: int, high: int) -> Callable[[str], int]:
+def bounded(low: int, high: int) -> Callable[[str], int]:
     """An argparse type: a whole number from low to high, or a one-line error naming them."""
     def number(value: str) -> int:
         try:
@@ -31,9 +31,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=_bounded(1, 65535), default=8000)
+        parser.add_argument("--port", type=bounded(1, 65535), default=8000)
         parser.add_argument(
-            "--workers", type=_bounded(1, 64), default=int(os.environ.get("NEWSDESK_WORKERS", "2"))
+            "--workers", type=bounded(1, 64), default=int(os.environ.get("NEWSDESK_WORKERS", "2"))
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
