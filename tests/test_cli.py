@@ -41,6 +41,13 @@ def test_ingesting_a_source_that_does_not_exist_says_so(newsdesk: NewsdeskComman
     assert "Traceback" not in done.stderr
 
 
+def test_pagecache_warm_refuses_a_negative_count(newsdesk: NewsdeskCommand) -> None:
+    done = _run(newsdesk, "pagecache", "warm", "--articles", "-1")
+
+    assert done.returncode == 2
+    assert "is not a whole number from 0 to" in done.stderr and "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize("command", ["serve", "run"])
 @pytest.mark.parametrize("port", ["99999", "0", "http"])
 def test_serve_refuses_a_port_that_is_none_before_doing_anything(
@@ -154,3 +161,20 @@ def test_the_demo_links_to_its_own_port_and_stops_whole_on_sigterm(
     finally:
         if demo.poll() is None:
             demo.kill()
+
+
+@pytest.mark.parametrize(("variable", "value", "message"), [
+    ("NEWSDESK_INGEST_PROCESSES", "abc", "NEWSDESK_INGEST_PROCESSES must be a whole number"),
+    ("NEWSDESK_FETCH_TIMEOUT", "20s", "NEWSDESK_FETCH_TIMEOUT must be a number"),
+    ("NEWSDESK_LOG_LEVEL", "loud", "NEWSDESK_LOG_LEVEL must be DEBUG, INFO"),
+    ("NEWSDESK_ENV", "production", "NEWSDESK_SECRET_KEY must be set"),
+])
+def test_a_mistyped_setting_is_named_in_one_line(tmp_path: Path, variable: str, value: str,
+                                                 message: str) -> None:
+    command = NewsdeskCommand(tmp_path / "home", **{variable: value})
+
+    done = _run(command, "ingest")
+
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"newsdesk: {message}")
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr

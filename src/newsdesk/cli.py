@@ -8,8 +8,15 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsdesk.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - reads the settings, which check the environment
+    except ImproperlyConfigured as exc:  # a variable missing or mistyped: say which, in a line
+        sys.stderr.write(f"newsdesk: {exc}\n")
+        sys.exit(2)
     try:
         execute_from_command_line(["newsdesk", *(sys.argv[1:] if argv is None else argv)])
     except BrokenPipeError:

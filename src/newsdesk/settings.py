@@ -23,6 +23,26 @@ def env_list(name: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in env(name).split(",") if part.strip())
 
 
+def env_int(name: str, default: int) -> int:
+    value = env(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def env_float(name: str, default: float) -> float:
+    value = env(name)
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+
+
 def env_bool(name: str, default: bool) -> bool:
     value = env(name)
     return default if not value else value.lower() in {"1", "true", "yes", "on"}
@@ -158,7 +178,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(env("NEWSDESK_LOGIN_FAILURES", "5"))
+AXES_FAILURE_LIMIT = env_int("NEWSDESK_LOGIN_FAILURES", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # The visitor's address as quotas and ad counting take it: behind a proxy, every request comes
@@ -223,37 +243,37 @@ else:
     EMAIL_FILE_PATH = OUTBOX_DIR
 
 # Newsletter: how long links in mail work, consent records, bulk sending.
-NEWSDESK_NEWSLETTER_LINK_DAYS = int(env("NEWSDESK_NEWSLETTER_LINK_DAYS", "90"))
+NEWSDESK_NEWSLETTER_LINK_DAYS = env_int("NEWSDESK_NEWSLETTER_LINK_DAYS", 90)
 NEWSDESK_LOG_IP = env_bool("NEWSDESK_LOG_IP", True)
-NEWSDESK_SMTP_CONNECTIONS = int(env("NEWSDESK_SMTP_CONNECTIONS", "4"))
+NEWSDESK_SMTP_CONNECTIONS = env_int("NEWSDESK_SMTP_CONNECTIONS", 4)
 NEWSDESK_SMTP_RATE_LIMITS = env("NEWSDESK_SMTP_RATE_LIMITS")  # "*=50,gmail.com=10": messages/s
-NEWSDESK_SMTP_RETRY_SECONDS = int(env("NEWSDESK_SMTP_RETRY_SECONDS", "60"))
+NEWSDESK_SMTP_RETRY_SECONDS = env_int("NEWSDESK_SMTP_RETRY_SECONDS", 60)
 
 # Ingest: how politely and how far the fetcher may go.
-NEWSDESK_FETCH_TIMEOUT = float(env("NEWSDESK_FETCH_TIMEOUT", "20"))
-NEWSDESK_FETCH_MAX_BYTES = int(env("NEWSDESK_FETCH_MAX_BYTES", str(15 * 1024 * 1024)))
+NEWSDESK_FETCH_TIMEOUT = env_float("NEWSDESK_FETCH_TIMEOUT", 20)
+NEWSDESK_FETCH_MAX_BYTES = env_int("NEWSDESK_FETCH_MAX_BYTES", 15 * 1024 * 1024)
 NEWSDESK_FETCH_ALLOW_PRIVATE = env_list("NEWSDESK_FETCH_ALLOW_PRIVATE")
 NEWSDESK_FETCH_USER_AGENT = env(
     "NEWSDESK_FETCH_USER_AGENT", f"Newsdesk/0.1 (+{BASE_URL}; feed republisher)"
 )
-NEWSDESK_POLL_MINUTES = int(env("NEWSDESK_POLL_MINUTES", "30"))
-NEWSDESK_LEASE_SECONDS = int(env("NEWSDESK_LEASE_SECONDS", "300"))
+NEWSDESK_POLL_MINUTES = env_int("NEWSDESK_POLL_MINUTES", 30)
+NEWSDESK_LEASE_SECONDS = env_int("NEWSDESK_LEASE_SECONDS", 300)
 # Processes `newsdesk ingest` shares a large run over (each polls whole hosts): one a core.
-NEWSDESK_INGEST_PROCESSES = int(env("NEWSDESK_INGEST_PROCESSES", str(min(4, os.cpu_count() or 1))))
+NEWSDESK_INGEST_PROCESSES = env_int("NEWSDESK_INGEST_PROCESSES", min(4, os.cpu_count() or 1))
 # Politeness, per publisher host and across every worker (Redis-based when Redis is set).
 # Behind a proxy, the header that carries the visitor's address (e.g. X-Forwarded-For);
 # per-address quotas and ad de-duplication read it. Empty: the connection's own address.
 NEWSDESK_CLIENT_IP_HEADER = env("NEWSDESK_CLIENT_IP_HEADER")
-NEWSDESK_PR_DAILY_LIMIT = int(env("NEWSDESK_PR_DAILY_LIMIT", "3"))
-NEWSDESK_ADS_DEDUP_SECONDS = int(env("NEWSDESK_ADS_DEDUP_SECONDS", "1800"))
-NEWSDESK_ADS_CLICK_MAX_AGE = int(env("NEWSDESK_ADS_CLICK_MAX_AGE", str(7 * 24 * 3600)))
-NEWSDESK_HOST_CONCURRENCY = int(env("NEWSDESK_HOST_CONCURRENCY", "2"))
-NEWSDESK_HOST_SPACING = float(env("NEWSDESK_HOST_SPACING", "0.1"))
+NEWSDESK_PR_DAILY_LIMIT = env_int("NEWSDESK_PR_DAILY_LIMIT", 3)
+NEWSDESK_ADS_DEDUP_SECONDS = env_int("NEWSDESK_ADS_DEDUP_SECONDS", 1800)
+NEWSDESK_ADS_CLICK_MAX_AGE = env_int("NEWSDESK_ADS_CLICK_MAX_AGE", 7 * 24 * 3600)
+NEWSDESK_HOST_CONCURRENCY = env_int("NEWSDESK_HOST_CONCURRENCY", 2)
+NEWSDESK_HOST_SPACING = env_float("NEWSDESK_HOST_SPACING", 0.1)
 
 # Jobs: in this process by default; on Celery workers when a broker is set (docs/scaling.md).
 NEWSDESK_BROKER_URL = env("NEWSDESK_BROKER_URL")
-NEWSDESK_INGEST_EVERY = float(env("NEWSDESK_INGEST_EVERY", "60"))  # seconds between beat's claims
-NEWSDESK_INGEST_BATCH = int(env("NEWSDESK_INGEST_BATCH", "25"))  # sources one task claims
+NEWSDESK_INGEST_EVERY = env_float("NEWSDESK_INGEST_EVERY", 60)  # seconds between beat's claims
+NEWSDESK_INGEST_BATCH = env_int("NEWSDESK_INGEST_BATCH", 25)  # sources one task claims
 CELERY_BROKER_URL = NEWSDESK_BROKER_URL or "memory://"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env("NEWSDESK_QUEUE", "newsdesk")
@@ -272,13 +292,17 @@ CELERY_BEAT_SCHEDULE = {
                          "args": (["daily", "weekly"],)},
 }
 
+LOG_LEVEL = env("NEWSDESK_LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        f"NEWSDESK_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
-        "newsdesk": {"handlers": ["console"], "level": env("NEWSDESK_LOG_LEVEL", "INFO")},
+        "newsdesk": {"handlers": ["console"], "level": LOG_LEVEL},
         "django": {"handlers": ["console"], "level": "WARNING"},
     },
 }
@@ -297,6 +321,6 @@ if PRODUCTION:
         SILENCED_SYSTEM_CHECKS = ["security.W008"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(env("NEWSDESK_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = env_int("NEWSDESK_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

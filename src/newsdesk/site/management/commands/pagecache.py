@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from newsdesk.site.management.commands.serve import bounded
 from newsdesk.site.pagecache import pagecache_clear, pagecache_warm
 
 
@@ -13,7 +14,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("action", choices=["clear", "warm"])
-        parser.add_argument("--articles", type=int, default=200,
+        parser.add_argument("--articles", type=bounded(0, 1_000_000), default=200,
                             help="warm: how many of the latest articles to render (default 200)")
 
     def handle(self, *args: Any, **options: Any) -> None:
