@@ -53,6 +53,7 @@ def places_data() -> dict[str, Any]:
         ("Belfast and Northern Ireland voted.", ("GB",)),
         ("Drought in New South Wales deepened.", ("AU",)),
         ("The U.S. and the UK signed.", ("US", "GB")),
+        ("Talks with the US, UK and EU resumed.", ("US", "GB")),  # abbreviations side by side
         ("Tourists flocked to the US Virgin Islands.", ("VI",)),
         ("Sales rose in South Sudan and Sudan.", ("SS", "SD")),
         ("The Kremlin denied it.", ("RU",)),
@@ -74,6 +75,8 @@ def test_countries_found_by_any_name(text: str, expected: tuple[str, ...]) -> No
         "The bond raised US$5 billion.",
         "A Korean pop star toured.",
         "Uhuru Kenyatta met Indiana voters.",  # a name must end where the word ends
+        "FOLLOW US ON INSTAGRAM for more events.",  # a pronoun in capitals, not a country
+        "Tickets are going fast: JOIN US at the pier.",
     ],
 )
 def test_no_country_for_words_that_only_look_like_one(text: str) -> None:

@@ -68,8 +68,24 @@ def countries_in_region(slug: str) -> tuple[str, ...]:
 def country_mentions(text: str) -> list[str]:
     """The ISO code of each country mention in text, in reading order, repeats included."""
     gazetteer = _gazetteer()
-    found = (gazetteer.owners[_normalise(m.group())] for m in gazetteer.pattern.finditer(text))
+    found = (gazetteer.owners[_normalise(m.group())] for m in gazetteer.pattern.finditer(text)
+             if not _shouted(text, m))
     return [iso2 for iso2 in found if iso2]
+
+
+def _shouted(text: str, match: re.Match[str]) -> bool:
+    """An abbreviation ("US", "UK") beside a longer word in capitals is a word shouted:
+    "FOLLOW US ON INSTAGRAM", "JOIN US"."""
+    term = match.group()
+    if not (term.isupper() and len(term) <= 3):
+        return False
+    before = text[max(0, match.start() - 40):match.start()].split()[-1:]
+    after = text[match.end():match.end() + 40].split()[:1]
+    return any(len(word) > 3 and word.isupper() for word in (  # "US, UK and EU" are three
+        w.strip(_PUNCTUATION) for w in before + after))
+
+
+_PUNCTUATION = ".,;:!?\"'()[]“”‘’«»-–—"
 
 
 def _normalise(term: str) -> str:
