@@ -7,7 +7,8 @@ import datetime
 import io
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Group, Permission, User
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -108,6 +109,23 @@ def test_the_desk_accepts_a_request_and_the_advertiser_is_mailed(admin_client: C
     assert booking.state == BookingRequest.State.ACCEPTED
     assert mail.outbox[-1].to == ["ada@books.example"]
     assert "Welcome aboard." in mail.outbox[-1].body
+
+
+@pytest.mark.parametrize("action", ["accept", "decline"])
+def test_a_view_only_user_cannot_decide_a_request_from_the_list(action: str) -> None:
+    today = timezone.localdate()
+    booking = booking_request_create(
+        advertiser="Harbour Books", contact_name="Ada", contact_email="ada@books.example",
+        slot=slot(), starts_on=today, ends_on=today + datetime.timedelta(days=7))
+    viewer = User.objects.create_user("vera", "vera@newsroom.example", "x", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_bookingrequest"))
+    client = Client()
+    client.force_login(viewer)
+    mail.outbox.clear()
+    client.post(reverse("admin:ads_bookingrequest_changelist"),
+                {"action": action, ACTION_CHECKBOX_NAME: [booking.pk], "index": 0})
+    booking.refresh_from_db()
+    assert booking.state == BookingRequest.State.PENDING and mail.outbox == []
 
 
 def test_a_creative_uploaded_in_the_desk_is_re_encoded(admin_client: Client) -> None:

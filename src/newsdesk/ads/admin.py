@@ -226,11 +226,13 @@ class BookingRequestAdmin(admin.ModelAdmin):
         self.message_user(request, f"{len(pending)} request(s) {verdict}; the advertisers "
                                    "have been emailed.", messages.SUCCESS)
 
-    @admin.action(description="Accept the selected requests (emails the advertiser)")
+    @admin.action(description="Accept the selected requests (emails the advertiser)",
+                  permissions=["change"])
     def accept(self, request: HttpRequest, queryset: QuerySet[BookingRequest]) -> None:
         self._decide(request, queryset, True)
 
-    @admin.action(description="Decline the selected requests (emails the advertiser)")
+    @admin.action(description="Decline the selected requests (emails the advertiser)",
+                  permissions=["change"])
     def decline(self, request: HttpRequest, queryset: QuerySet[BookingRequest]) -> None:
         self._decide(request, queryset, False)
 
