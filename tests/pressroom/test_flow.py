@@ -9,7 +9,8 @@ import feedparser
 import lxml.etree
 import lxml.html
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Permission, User
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
@@ -190,6 +191,19 @@ def test_the_editor_can_edit_before_approving(editor: Client) -> None:
     release.save()
     editor.post(f"/desk/pressroom/pressrelease/{release.pk}/decide/", {"decision": "publish_now"})
     assert Article.objects.get().title == "Clinic opens in the valley"
+
+
+def test_a_view_only_user_cannot_publish_from_the_list() -> None:
+    release = _submit_and_confirm(Client())
+    viewer = User.objects.create_user("vera", "vera@news.example", "x", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_pressrelease"))
+    client = Client()
+    client.force_login(viewer)
+    assert client.get(f"/desk/pressroom/pressrelease/{release.pk}/decide/").status_code == 403
+    client.post("/desk/pressroom/pressrelease/?state=all",
+                {"action": "publish_now", ACTION_CHECKBOX_NAME: [release.pk], "index": 0})
+    release.refresh_from_db()
+    assert release.state == State.PENDING and Article.objects.count() == 0
 
 
 def test_desk_pages_need_staff() -> None:

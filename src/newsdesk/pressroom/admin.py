@@ -100,7 +100,8 @@ class PressReleaseAdmin(admin.ModelAdmin):
                            reverse("admin:pressroom_pressrelease_preview", args=[release.pk]),
                            reverse("admin:pressroom_pressrelease_decide", args=[release.pk]))
 
-    @admin.action(description="Approve and publish the selected releases now")
+    @admin.action(description="Approve and publish the selected releases now",
+                  permissions=["change"])
     def publish_now(self, request: HttpRequest, queryset: QuerySet[PressRelease]) -> None:
         published = 0
         for release in queryset:
