@@ -18,7 +18,12 @@ from tests.pressroom.conftest import image_bytes, post_submission, upload
 
 from newsdesk.articles.models import Article, Kind, PlaceKind, Status
 from newsdesk.pressroom.models import PressRelease, RejectReason, State
-from newsdesk.pressroom.services import releases_publish_due
+from newsdesk.pressroom.services import (
+    WrongState,
+    release_approve,
+    release_reject,
+    releases_publish_due,
+)
 
 pytestmark = pytest.mark.django_db
 LINK = re.compile(r"https://news\.example(/\S+)")
@@ -171,6 +176,30 @@ def test_approval_at_a_time_publishes_when_due(editor: Client) -> None:
     assert releases_publish_due(now=timezone.now() + timedelta(hours=4)) == 1
     release.refresh_from_db()
     assert release.state == State.PUBLISHED and release.article.status == Status.PUBLISHED
+
+
+def test_an_approval_from_a_page_opened_before_publishing_publishes_nothing_twice() -> None:
+    release = _submit_and_confirm(Client())
+    stale = PressRelease.objects.get(pk=release.pk)  # a second editor's copy, still pending
+    release_approve(release=release, editor=None)
+    sent = len(mail.outbox)
+    with pytest.raises(WrongState):
+        release_approve(release=stale, editor=None)
+    release.refresh_from_db()
+    assert Article.objects.count() == 1 and release.article == Article.objects.get()
+    assert release.state == State.PUBLISHED and len(mail.outbox) == sent
+
+
+def test_a_rejection_from_a_page_opened_before_publishing_leaves_the_release_published() -> None:
+    release = _submit_and_confirm(Client())
+    stale = PressRelease.objects.get(pk=release.pk)
+    release_approve(release=release, editor=None)
+    sent = len(mail.outbox)
+    with pytest.raises(WrongState):
+        release_reject(release=stale, editor=None, reason=RejectReason.OFF_TOPIC)
+    release.refresh_from_db()
+    assert release.state == State.PUBLISHED and release.article is not None
+    assert release.reject_reason == "" and len(mail.outbox) == sent
 
 
 def test_the_queue_shows_only_confirmed_releases(editor: Client) -> None:

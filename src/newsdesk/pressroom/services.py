@@ -84,19 +84,22 @@ def release_approve(*, release: PressRelease, editor: object | None,
                     publish_at: datetime | None = None,
                     include_in_digest: bool = False) -> PressRelease:
     """Publish now, or at publish_at when that is still ahead."""
-    if release.state not in {State.PENDING, State.SCHEDULED}:
-        raise WrongState(f"A release that is {release.get_state_display().lower()} cannot be "
-                         "approved.")
     now = timezone.now()
-    release.decided_at, release.decided_by = now, editor  # type: ignore[assignment]
-    release.include_in_digest = include_in_digest
-    if publish_at is not None and publish_at > now:
-        release.state, release.publish_at = State.SCHEDULED, publish_at
-        release.save()
+    with transaction.atomic():
+        # Decided on the stored state: another editor's page may have acted since this was read.
+        release = _locked(release, "approved")
+        release.decided_at, release.decided_by = now, editor  # type: ignore[assignment]
+        release.include_in_digest = include_in_digest
+        later = publish_at is not None and publish_at > now
+        if later:
+            release.state, release.publish_at = State.SCHEDULED, publish_at
+        else:
+            release.publish_at = now
+        release.save(update_fields=["decided_at", "decided_by", "include_in_digest", "state",
+                                    "publish_at"])
+    if later:
         _mail(release, "scheduled", subject="Your press release has been approved")
         return release
-    release.publish_at = now
-    release.save()
     return release_publish(release=release)
 
 
@@ -137,18 +140,27 @@ def releases_publish_due(*, now: datetime | None = None) -> int:
 
 def release_reject(*, release: PressRelease, editor: object | None, reason: str,
                    note: str = "") -> PressRelease:
-    if release.state not in {State.PENDING, State.SCHEDULED}:
-        raise WrongState(f"A release that is {release.get_state_display().lower()} cannot be "
-                         "rejected.")
-    release.state = State.REJECTED
-    release.reject_reason = RejectReason(reason)
-    release.reject_note = note.strip()
-    release.decided_at, release.decided_by = timezone.now(), editor  # type: ignore[assignment]
-    release.publish_at = None
-    release.save()
+    with transaction.atomic():
+        release = _locked(release, "rejected")
+        release.state = State.REJECTED
+        release.reject_reason = RejectReason(reason)
+        release.reject_note = note.strip()
+        release.decided_at, release.decided_by = timezone.now(), editor  # type: ignore[assignment]
+        release.publish_at = None
+        release.save(update_fields=["state", "reject_reason", "reject_note", "decided_at",
+                                    "decided_by", "publish_at"])
     _mail(release, "rejected", subject="Your press release was not accepted",
           reason=release.get_reject_reason_display())
     return release
+
+
+def _locked(release: PressRelease, step: str) -> PressRelease:
+    """The release as stored, locked until the transaction ends, if it is still to decide."""
+    stored = PressRelease.objects.select_for_update().get(pk=release.pk)
+    if stored.state not in {State.PENDING, State.SCHEDULED}:
+        raise WrongState(f"A release that is {stored.get_state_display().lower()} cannot be "
+                         f"{step}.")
+    return stored
 
 
 def release_article_draft(*, release: PressRelease) -> Article:
