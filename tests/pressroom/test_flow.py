@@ -222,6 +222,90 @@ def test_the_editor_can_edit_before_approving(editor: Client) -> None:
     assert Article.objects.get().title == "Clinic opens in the valley"
 
 
+def _change_form(release: PressRelease, **overrides: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "title": release.title, "summary": release.summary, "body": release.body,
+        "countries": release.countries, "regions": release.regions,
+        "organisation": release.organisation, "contact_name": release.contact_name,
+        "contact_phone": release.contact_phone, "images-TOTAL_FORMS": "0",
+        "images-INITIAL_FORMS": "0", "images-MIN_NUM_FORMS": "0",
+        "images-MAX_NUM_FORMS": "1000"}
+    data.update(overrides)
+    return data
+
+
+def _error_next_to(response: object, name: str) -> str:
+    doc = lxml.html.fromstring(response.content)  # type: ignore[attr-defined]
+    return " ".join(doc.xpath(f"string(//div[contains(@class, 'field-{name}')]"
+                              "//ul[contains(@class, 'errorlist')])").split())
+
+
+@pytest.mark.parametrize("field, typed", [("countries", "null"), ("countries", '"KE"'),
+                                          ("countries", "ZZ"), ("regions", "null"),
+                                          ("regions", "mars")])
+def test_the_change_form_takes_only_known_places_and_says_so_next_to_the_field(
+        editor: Client, field: str, typed: str) -> None:
+    release = _submit_and_confirm(Client())
+    url = f"/desk/pressroom/pressrelease/{release.pk}/change/"
+    response = editor.post(url, _change_form(release, **{field: typed}))
+    assert response.status_code == 200
+    assert "Select a valid choice" in _error_next_to(response, field)
+    release.refresh_from_db()
+    assert release.countries == ["KE"] and release.regions == []
+
+
+def test_places_corrected_in_the_change_form_are_those_published(editor: Client) -> None:
+    release = _submit_and_confirm(Client())
+    url = f"/desk/pressroom/pressrelease/{release.pk}/change/"
+    page = lxml.html.fromstring(editor.get(url).content)
+    assert page.xpath("//select[@name='countries']/option[@value='KE'][@selected]")
+    response = editor.post(url, _change_form(release, countries=["TZ", "KE"],
+                                             regions=["europe"]))
+    assert response.status_code == 302
+    release.refresh_from_db()
+    assert release.countries == ["TZ", "KE"] and release.regions == ["europe"]
+    editor.post(f"/desk/pressroom/pressrelease/{release.pk}/decide/", {"decision": "publish_now"})
+    article = Article.objects.get()
+    assert article.primary_country == "TZ"
+    assert {c for k, c in article.places.values_list("kind", "code") if k == "country"} == \
+        {"TZ", "KE"}
+
+
+@pytest.mark.parametrize("decision", ["publish_now", "reject"])
+def test_a_decided_release_is_read_only_and_points_to_the_article(
+        editor: Client, decision: str) -> None:
+    release = _submit_and_confirm(Client(), image_1=upload("lead.png", image_bytes("PNG")),
+                                  caption_1="The clinic", credit_1="The trust")
+    editor.post(f"/desk/pressroom/pressrelease/{release.pk}/decide/",
+                {"decision": decision, "reject_reason": RejectReason.OFF_TOPIC})
+    url = f"/desk/pressroom/pressrelease/{release.pk}/change/"
+    page = editor.get(url).content.decode()
+    assert 'name="title"' not in page and 'name="images-0-caption"' not in page
+    assert "article's own edit page" in page
+    editor.post(url, _change_form(release, title="Corrected title"))
+    release.refresh_from_db()
+    assert release.title != "Corrected title"
+
+
+def test_a_published_release_cannot_be_deleted(editor: Client) -> None:
+    release = _submit_and_confirm(Client())
+    editor.post(f"/desk/pressroom/pressrelease/{release.pk}/decide/", {"decision": "publish_now"})
+    url = f"/desk/pressroom/pressrelease/{release.pk}/delete/"
+    assert editor.get(url).status_code == 403
+    editor.post(url, {"post": "yes"})
+    editor.post("/desk/pressroom/pressrelease/?state=all",
+                {"action": "delete_selected", ACTION_CHECKBOX_NAME: [release.pk], "post": "yes"})
+    assert PressRelease.objects.filter(pk=release.pk).exists()
+    page = Client().get(Article.objects.get().get_absolute_url()).content.decode()
+    assert "Source: press release from Riverside Water Trust" in page
+
+
+def test_a_release_not_yet_published_can_still_be_deleted(editor: Client) -> None:
+    release = _submit_and_confirm(Client())
+    editor.post(f"/desk/pressroom/pressrelease/{release.pk}/delete/", {"post": "yes"})
+    assert not PressRelease.objects.exists()
+
+
 def test_a_view_only_user_cannot_publish_from_the_list() -> None:
     release = _submit_and_confirm(Client())
     viewer = User.objects.create_user("vera", "vera@news.example", "x", is_staff=True)

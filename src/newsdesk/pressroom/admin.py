@@ -3,6 +3,7 @@ approve now or at a time, or reject with a reason the sender is emailed."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin, messages
@@ -15,7 +16,7 @@ from django.utils.html import format_html
 
 from newsdesk.articles.editions import body_blocks, photo_credit
 from newsdesk.ingest.places import region_names
-from newsdesk.pressroom.forms import DecisionForm
+from newsdesk.pressroom.forms import DecisionForm, ReleaseEditForm
 from newsdesk.pressroom.models import PressRelease, ReleaseImage, State
 from newsdesk.pressroom.services import (
     WrongState,
@@ -26,6 +27,11 @@ from newsdesk.pressroom.services import (
 )
 
 QUEUE = State.PENDING
+UNDECIDED = {State.PENDING, State.SCHEDULED}
+
+
+def _undecided(release: PressRelease | None) -> bool:
+    return release is None or release.state in UNDECIDED
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -60,6 +66,12 @@ class ReleaseImageInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # images come only through the checked upload
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _undecided(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _undecided(obj) and super().has_delete_permission(request, obj)
+
     @admin.display(description="Image")
     def thumbnail(self, image: ReleaseImage) -> str:
         return format_html('<img src="{}" alt="" style="max-height:6rem">',
@@ -75,8 +87,12 @@ class PressReleaseAdmin(admin.ModelAdmin):
     ordering = ("confirmed_at", "created_at")
     inlines = [ReleaseImageInline]
     change_form_template = "admin/pressroom/pressrelease/change_form.html"
+    form = ReleaseEditForm
     fieldsets = (
         ("The release (editable before approval)", {
+            "description": "Editable while the release waits for an editor or is scheduled. "
+                           "Once it is published, readers see its article: correct it on the "
+                           "article's own edit page.",
             "fields": ("title", "summary", "body", "countries", "regions", "include_in_digest")}),
         ("Sender", {"fields": ("organisation", "contact_name", "contact_email", "contact_phone",
                                "package", "consented_at", "pdf")}),
@@ -92,9 +108,23 @@ class PressReleaseAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # releases arrive through /pr, confirmed by their sender
 
+    def get_readonly_fields(self, request: HttpRequest,
+                            obj: PressRelease | None = None) -> Sequence[str]:
+        # Editing a decided release would change nothing readers see.
+        if not _undecided(obj):
+            return [name for _, options in self.fieldsets for name in options["fields"]]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request: HttpRequest,
+                              obj: PressRelease | None = None) -> bool:
+        # A published release's article credits it and serves its images: it stays.
+        if obj is not None and obj.article_id is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
     @admin.display(description="Review")
     def review_link(self, release: PressRelease) -> str:
-        if release.state not in {State.PENDING, State.SCHEDULED}:
+        if not _undecided(release):
             return "—"
         return format_html('<a href="{}">Preview</a> · <a href="{}">Decide</a>',
                            reverse("admin:pressroom_pressrelease_preview", args=[release.pk]),
@@ -169,6 +199,6 @@ class PressReleaseAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
             "release": release, "title": f"Decide: {release.title}",
             "preview_url": reverse("admin:pressroom_pressrelease_preview", args=[release.pk]),
-            "can_decide": release.state in {State.PENDING, State.SCHEDULED},
+            "can_decide": _undecided(release),
         }
         return render(request, "admin/pressroom/decide.html", context)

@@ -19,7 +19,7 @@ from newsdesk.media_checks import (
 )
 from newsdesk.pressroom import spam
 from newsdesk.pressroom.markup import link_count, word_count
-from newsdesk.pressroom.models import RejectReason
+from newsdesk.pressroom.models import PressRelease, RejectReason
 from newsdesk.pressroom.services import ImageUpload
 
 MIN_WORDS, MAX_WORDS, MAX_LINKS = 150, 1500, 5
@@ -38,7 +38,32 @@ def _one_line(value: str) -> str:
     return " ".join(value.split())
 
 
-class SubmissionForm(forms.Form):
+class PlacesMixin(forms.Form):
+    """Countries and regions picked from the gazetteer: a code it does not know is refused."""
+
+    countries = forms.MultipleChoiceField(
+        required=False, choices=[], widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="The countries the release concerns (Ctrl or ⌘ to pick several).")
+    regions = forms.MultipleChoiceField(required=False, choices=[],
+                                        widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, known in (("countries", all_countries()), ("regions", region_names())):
+            if name in self.fields:  # the desk shows a decided release's places read-only
+                self.fields[name].choices = list(known.items())  # type: ignore[attr-defined]
+
+
+class ReleaseEditForm(PlacesMixin, forms.ModelForm):
+    """The desk's corrections to a release before it is decided."""
+
+    class Meta:
+        model = PressRelease
+        fields = ["title", "summary", "body", "countries", "regions", "include_in_digest",
+                  "organisation", "contact_name", "contact_phone"]
+
+
+class SubmissionForm(PlacesMixin):
     organisation = forms.CharField(max_length=200, help_text="As it should appear: "
                                    "“Source: press release from …”.")
     contact_name = forms.CharField(max_length=200, label="Contact name")
@@ -58,11 +83,6 @@ class SubmissionForm(forms.Form):
         help_text=f"{MIN_WORDS} to {MAX_WORDS:,} words, at most {MAX_LINKS} links. Markdown: "
                   "**bold**, *italic*, [a link](https://…), ## a heading, - a list. HTML is "
                   "shown as text.")
-    countries = forms.MultipleChoiceField(
-        required=False, choices=[], widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text="The countries the release concerns (Ctrl or ⌘ to pick several).")
-    regions = forms.MultipleChoiceField(required=False, choices=[],
-                                        widget=forms.CheckboxSelectMultiple)
     pdf = forms.FileField(required=False, label="PDF (optional)",
                           widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
                           help_text=f"At most {DEFAULT_MAX_BYTES // MB} MB, without scripts, "
@@ -79,8 +99,6 @@ class SubmissionForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["countries"].choices = list(all_countries().items())  # type: ignore[attr-defined]
-        self.fields["regions"].choices = list(region_names().items())  # type: ignore[attr-defined]
         for n in range(1, MAX_IMAGES + 1):
             self.fields[f"image_{n}"] = forms.FileField(
                 required=False, label=f"Image {n}", help_text=IMAGE_HELP if n == 1 else "",
