@@ -8,6 +8,7 @@ import struct
 import zlib
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import lxml.html
 import pytest
@@ -177,6 +178,20 @@ def test_no_image_is_read_before_the_question_is_answered(client: Client, media_
 
     assert "That is not the answer" in error_next_to(response, "challenge_answer")
     assert "image_1" not in response.context["form"].errors
+    assert_nothing_stored(media_root)
+
+
+@pytest.mark.parametrize("answer", ["eleven", "", "-1", "100"])
+def test_no_image_is_read_when_the_answer_is_not_a_number_in_range(
+        client: Client, media_root: Path, answer: str) -> None:
+    page = client.get("/pr")
+    data = {**challenge_from(page.content.decode()),
+            **valid_fields(image_1=upload("quay.png", image_bytes("PNG")), credit_1="Ada")}
+    data["challenge_answer"] = answer
+    with mock.patch("newsdesk.pressroom.forms.check_image") as check_image:
+        response = client.post("/pr", data)
+    assert response.status_code == 400 and check_image.call_count == 0
+    assert error_next_to(response, "challenge_answer")
     assert_nothing_stored(media_root)
 
 

@@ -164,11 +164,14 @@ class SubmissionForm(PlacesMixin):
                 for name, value in (super().clean() or {}).items()}
         data["images"] = []
         token = data.get("challenge_token", "")
-        if "challenge_answer" in data and not spam.challenge_answer_ok(
-                token, data["challenge_answer"]):
+        # Images are decoded only for a form a person has answered: an answer that is no
+        # number in range already has its error, and stops here too.
+        if "challenge_answer" not in data:
+            return data
+        if not spam.challenge_answer_ok(token, data["challenge_answer"]):
             self.add_error("challenge_answer", "That is not the answer, or the form was open "
                            "too long. Please answer the new question.")
-            return data  # images are decoded only for a form a person has answered
+            return data
         images: list[ImageUpload] = []
         for n in range(1, MAX_IMAGES + 1):
             upload: UploadedFile | None = data.get(f"image_{n}")
