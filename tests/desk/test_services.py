@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import lxml.html
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
@@ -161,6 +162,58 @@ def test_bulk_actions_approve_and_reject_the_picked_articles(editor_client: Clie
     second.refresh_from_db()
     assert (first.status, second.status) == (Status.PUBLISHED, Status.REJECTED)
     assert AuditEntry.objects.get(action="rejected").detail == "Spam"
+
+
+@pytest.mark.parametrize("status", [Status.PUBLISHED, Status.WITHDRAWN, Status.REJECTED])
+def test_only_an_article_waiting_for_review_can_be_rejected(editor_client: Client,
+                                                            status: str) -> None:
+    """A published article is withdrawn (its page then says so, 410), never rejected (404)."""
+    article = an_article(status=status)
+    url = f"/desk/articles/article/{article.id}/reject/"
+    assert 'name="reason"' not in editor_client.get(url).content.decode()
+    editor_client.post(url, {"reason": "Off topic"})
+    article.refresh_from_db()
+    assert article.status == status and not AuditEntry.objects.filter(action="rejected")
+
+
+def test_the_reject_action_skips_articles_not_under_review_and_says_how_many(
+        editor_client: Client) -> None:
+    waiting = an_article()
+    published = an_article(Status.PUBLISHED, guid="g2", slug="live", fingerprint="f2")
+    withdrawn = an_article(Status.WITHDRAWN, guid="g3", slug="gone", fingerprint="f3")
+    picked = [waiting.id, published.id, withdrawn.id]
+    confirm = editor_client.post("/desk/articles/article/", {
+        "action": "reject_selected", "_selected_action": picked}).content.decode()
+    assert "Reject 1 article:" in confirm and "2 of the picked articles" in confirm
+    response = editor_client.post("/desk/articles/article/", {
+        "action": "reject_selected", "_selected_action": picked, "reason": "Spam"}, follow=True)
+    statuses = dict(Article.objects.values_list("id", "status"))
+    assert statuses == {waiting.id: Status.REJECTED, published.id: Status.PUBLISHED,
+                        withdrawn.id: Status.WITHDRAWN}
+    said = [str(m) for m in response.context["messages"]]
+    assert any("Rejected 1 article" in m and "Skipped 2" in m for m in said), said
+
+
+def test_the_reject_action_rejects_every_article_of_select_all(editor_client: Client) -> None:
+    """"Select all 105" then Reject: the ones on later pages of the list are rejected too, and
+    only those the list's filter picked."""
+    for n in range(105):
+        an_article(guid=f"g{n}", slug=f"s-{n}", fingerprint=f"f{n}")
+    published = an_article(Status.PUBLISHED, guid="live", slug="live", fingerprint="live")
+    url = "/desk/articles/article/?status__exact=review"
+    on_page = [a.pk for a in editor_client.get(url).context["cl"].result_list]
+    assert len(on_page) < 105
+    confirm = editor_client.post(url, {"action": "reject_selected", "select_across": "1",
+                                       "_selected_action": on_page, "index": 0})
+    html = confirm.content.decode()
+    assert "Reject 105 articles" in html
+    form = lxml.html.fromstring(html).xpath("//form[.//textarea[@name='reason']]")[0]
+    data = {name: form.fields[name] for name in form.fields.keys()}  # noqa: SIM118
+    data.update(_selected_action=on_page, reason="Spam run")
+    editor_client.post(form.get("action") or url, data)
+    assert not Article.objects.filter(status=Status.REVIEW).exists()
+    published.refresh_from_db()
+    assert published.status == Status.PUBLISHED
 
 
 def serve(server: LocalHTTPServer, n: int, *, extra: str = "") -> Item:

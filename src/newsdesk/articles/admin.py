@@ -111,7 +111,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.action(description="Reject the selected articles…", permissions=["change"])
     def reject_selected(self, request: HttpRequest, queryset: QuerySet[Article]) -> HttpResponse:
-        return views.article_reject_view(request, self)
+        return views.article_reject_view(request, self, queryset=queryset)
 
     @admin.action(description="Withdraw the selected published articles", permissions=["change"])
     def withdraw_selected(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -190,11 +191,17 @@ def article_action(request: HttpRequest, model_admin: admin.ModelAdmin, object_i
 
 
 def article_reject_view(request: HttpRequest, model_admin: admin.ModelAdmin,
-                        object_id: str | None = None) -> HttpResponse:
-    """Reject one article, or the ones picked in the list, with a reason."""
+                        object_id: int | None = None,
+                        queryset: QuerySet[Article] | None = None) -> HttpResponse:
+    """Reject one article, or those the list's action picked (all pages of them with "select
+    all"), with a reason. Only articles waiting for review: a published one is withdrawn."""
     _require(request, "articles.change_article")
-    ids = [object_id] if object_id else request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
-    articles = list(Article.objects.filter(pk__in=[i for i in ids if str(i).isdigit()]))
+    if object_id is not None:
+        picked = Article.objects.filter(pk=get_object_or_404(Article, pk=object_id).pk)
+    else:
+        picked = queryset if queryset is not None else Article.objects.none()
+    articles = list(picked.filter(status=Status.REVIEW))
+    skipped = picked.exclude(status=Status.REVIEW).count()
     error = ""
     if request.method == "POST" and "reason" in request.POST:
         reason = request.POST["reason"].strip()
@@ -204,14 +211,20 @@ def article_reject_view(request: HttpRequest, model_admin: admin.ModelAdmin,
             with transaction.atomic():
                 for article in articles:
                     article_reject(article=article, actor=request.user, reason=reason[:1000])
-            messages.success(request, f"Rejected {len(articles)} article(s).")
-            if object_id:
+            said = f"Rejected {len(articles)} article(s)."
+            if skipped:
+                said += (f" Skipped {skipped} not waiting for review: a published article is "
+                         "withdrawn, not rejected.")
+            messages.add_message(request, messages.SUCCESS if articles else messages.WARNING,
+                                 said)
+            if object_id is not None:
                 return HttpResponseRedirect(
                     reverse("admin:articles_article_change", args=[object_id]))
-            return HttpResponseRedirect(
-                reverse("admin:articles_article_changelist") + "?status__exact=review")
+            return HttpResponseRedirect(request.get_full_path())
     return _page(request, model_admin, "desk/article_reject.html", "Reject", articles=articles,
-                 error=error, single=bool(object_id))
+                 skipped=skipped, error=error, single=object_id is not None,
+                 select_across=request.POST.get("select_across", "0"),
+                 selected=request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME))
 
 
 def article_preview(request: HttpRequest, model_admin: admin.ModelAdmin,
