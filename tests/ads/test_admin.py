@@ -53,6 +53,16 @@ def test_the_report_shows_impressions_clicks_and_ctr_by_day(admin_client: Client
     assert len(rows) == 4
 
 
+@pytest.mark.parametrize("query", [{"advertiser": "²"}, {"campaign": "99999999999999999999"},
+                                   {"advertiser": "-1"}, {"campaign": "x"}])
+def test_a_report_filter_that_is_no_id_is_ignored(admin_client: Client,
+                                                 query: dict[str, str]) -> None:
+    stats(campaign_create(name="Spring fair"), timezone.localdate(), 400, 10)
+    admin_client.raise_request_exception = False
+    response = admin_client.get(reverse("admin:ads_report"), query)
+    assert response.status_code == 200 and "Spring fair" in response.content.decode()
+
+
 def test_csv_cells_cannot_become_spreadsheet_formulas(admin_client: Client) -> None:
     campaign = campaign_create(name="=HYPERLINK(\"https://evil.example\")")
     stats(campaign, timezone.localdate(), 1, 0)

@@ -209,3 +209,24 @@ def test_a_posted_feed_address_longer_than_a_source_keeps_is_refused_next_to_it(
     assert response.status_code == 200
     assert "longer than 2,000 characters" in response.content.decode()
     assert not Source.objects.exists()
+
+
+@pytest.mark.parametrize("method, url", [
+    ("get", "/desk/articles/article/abc/preview/"),
+    ("get", "/desk/articles/article/%C2%B2/reject/"),
+    ("post", "/desk/articles/article/abc/approve/"),
+    ("post", "/desk/articles/article/abc/withdraw/"),
+    ("post", "/desk/sources/source/abc/pause/"),
+    ("post", "/desk/sources/source/%C2%B2/ingest/"),
+    ("get", "/desk/articles/article/99999999999999999999/reject/"),
+    ("post", "/desk/sources/source/99999999999999999999/pause/"),
+])
+def test_an_id_that_is_no_number_is_not_found(editor_client: Client, method: str,
+                                              url: str) -> None:
+    """The desk's own pages take only numeric ids; anything else is the admin's unknown
+    object (its "doesn't exist" notice), never a server error."""
+    editor_client.raise_request_exception = False
+    response = getattr(editor_client, method)(url, follow=True)
+    assert response.status_code in (200, 404)
+    if response.status_code == 200:
+        assert any("doesn’t exist" in str(m) for m in response.context["messages"])

@@ -24,6 +24,8 @@ from newsdesk.ads.selectors import report_rows
 from newsdesk.ads.services import booking_request_decide
 from newsdesk.ingest.places import all_countries, region_names
 
+MAX_ID = 2**63 - 1  # the largest id a database column holds
+
 
 def _report_link(label: str, **params: int) -> str:
     query = "&".join(f"{key}={value}" for key, value in params.items())
@@ -115,8 +117,11 @@ class CampaignAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         def number(name: str) -> int | None:
+            # "²" is a digit to str.isdigit but no int; a longer id overflows the database.
             value = request.GET.get(name, "")
-            return int(value) if value.isdigit() else None
+            if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
+                return int(value)
+            return None
 
         def day(name: str) -> datetime.date | None:
             try:

@@ -66,13 +66,13 @@ class ArticleAdmin(admin.ModelAdmin):
             return wrap(lambda request, **kw: view(request, self, **fixed, **kw))
 
         return [
-            path("<path:object_id>/reject/", bound(views.article_reject_view),
+            path("<int:object_id>/reject/", bound(views.article_reject_view),
                  name="articles_article_reject"),
-            path("<path:object_id>/approve/", bound(views.article_action, action="approve"),
+            path("<int:object_id>/approve/", bound(views.article_action, action="approve"),
                  name="articles_article_approve"),
-            path("<path:object_id>/withdraw/", bound(views.article_action, action="withdraw"),
+            path("<int:object_id>/withdraw/", bound(views.article_action, action="withdraw"),
                  name="articles_article_withdraw"),
-            path("<path:object_id>/preview/", bound(views.article_preview),
+            path("<int:object_id>/preview/", bound(views.article_preview),
                  name="articles_article_preview"),
             *super().get_urls(),
         ]

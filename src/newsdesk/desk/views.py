@@ -146,7 +146,7 @@ def opml_export_view(request: HttpRequest, model_admin: admin.ModelAdmin) -> Htt
 
 
 @require_POST
-def source_action(request: HttpRequest, model_admin: admin.ModelAdmin, object_id: str,
+def source_action(request: HttpRequest, model_admin: admin.ModelAdmin, object_id: int,
                   action: str) -> HttpResponse:
     """Pause, resume, ingest now or re-extract one source, from its page."""
     _require(request, "sources.change_source")
@@ -174,7 +174,7 @@ def source_action(request: HttpRequest, model_admin: admin.ModelAdmin, object_id
 
 
 @require_POST
-def article_action(request: HttpRequest, model_admin: admin.ModelAdmin, object_id: str,
+def article_action(request: HttpRequest, model_admin: admin.ModelAdmin, object_id: int,
                    action: str) -> HttpResponse:
     """Approve or withdraw one article, from its page."""
     _require(request, "articles.change_article")
@@ -228,7 +228,7 @@ def article_reject_view(request: HttpRequest, model_admin: admin.ModelAdmin,
 
 
 def article_preview(request: HttpRequest, model_admin: admin.ModelAdmin,
-                    object_id: str) -> HttpResponse:
+                    object_id: int) -> HttpResponse:
     """The article as readers would get it: as stored (GET) or with the unsaved edit (POST)."""
     _require(request, "articles.view_article")
     article = get_object_or_404(Article.objects.select_related("source"), pk=object_id)

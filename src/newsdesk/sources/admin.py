@@ -79,7 +79,7 @@ class SourceAdmin(admin.ModelAdmin):
             path("opml/import/", bound(views.opml_import_view), name="sources_source_opml_import"),
             path("opml/export/", bound(views.opml_export_view), name="sources_source_opml_export"),
         ]
-        own += [path(f"<path:object_id>/{action}/", bound(views.source_action, action=action),
+        own += [path(f"<int:object_id>/{action}/", bound(views.source_action, action=action),
                      name=f"sources_source_{action}")
                 for action in ("pause", "resume", "ingest", "reextract")]
         return own + super().get_urls()
