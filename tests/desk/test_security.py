@@ -148,6 +148,23 @@ def test_a_bad_rule_is_refused_next_to_its_field(editor_client: Client) -> None:
     assert "Unknown country code: ZZ" in errors["countries"][0]
 
 
+@pytest.mark.parametrize("minutes, error", [
+    ("0", "greater than or equal to 5"), ("4", "greater than or equal to 5"),
+    ("10081", "less than or equal to 10080")])
+def test_a_poll_interval_outside_five_minutes_to_a_week_is_refused_next_to_it(
+        editor_client: Client, minutes: str, error: str) -> None:
+    """The same bounds as when the source was added."""
+    source = Source.objects.create(feed_url="https://paper.example/feed", name="Paper")
+    response = editor_client.post(reverse("admin:sources_source_change", args=[source.id]), {
+        "name": "Paper", "feed_url": source.feed_url, "credit": "RSS", "image_policy": "source",
+        "content": "full", "publish": "review", "poll_minutes": minutes, "countries": "",
+        "body_selector": "", "remove_selectors": ""})
+    assert response.status_code == 200
+    assert error in response.context["adminform"].form.errors["poll_minutes"][0]
+    source.refresh_from_db()
+    assert source.poll_minutes == 30
+
+
 def test_logins_are_throttled_after_five_wrong_passwords(editor: User) -> None:
     client = Client()
     statuses = [client.post("/desk/login/?next=/desk/",

@@ -16,6 +16,7 @@ from newsdesk.sources.models import ContentPolicy, ImagePolicy, PublishPolicy, S
 from newsdesk.sources.services import SourceDraft
 
 MAX_REMOVE_SELECTORS = 30
+POLL_MINUTES_MIN, POLL_MINUTES_MAX = 5, 7 * 24 * 60  # politeness, and at least once a week
 MAX_URL_CHARS = Source._meta.get_field("feed_url").max_length  # home_url's is the same
 
 
@@ -32,6 +33,13 @@ def _https_urls(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | N
     if isinstance(field, models.URLField):
         kwargs["assume_scheme"] = "https"
     return field.formfield(**kwargs)
+
+
+def _poll_minutes_field() -> forms.IntegerField:
+    """The polling interval, with the same bounds for a new source and a saved one."""
+    return forms.IntegerField(min_value=POLL_MINUTES_MIN, max_value=POLL_MINUTES_MAX, initial=30,
+                              label="Poll every (minutes)",
+                              help_text=f"{POLL_MINUTES_MIN} to {POLL_MINUTES_MAX:,} (a week).")
 
 
 def _codes(typed: str) -> list[str]:
@@ -106,8 +114,7 @@ class SourceAddForm(RulesMixin):
     content = forms.ChoiceField(choices=ContentPolicy.choices, initial=ContentPolicy.FULL,
                                 label="Text")
     publish = forms.ChoiceField(choices=PublishPolicy.choices, initial=PublishPolicy.REVIEW)
-    poll_minutes = forms.IntegerField(min_value=5, max_value=7 * 24 * 60, initial=30,
-                                      label="Poll every (minutes)")
+    poll_minutes = _poll_minutes_field()
     include_keywords = forms.CharField(
         required=False, label="Only items with", max_length=2000,
         help_text="Words or phrases, comma-separated, whole words, any case. Empty: every item.")
@@ -150,6 +157,8 @@ class SourceAddForm(RulesMixin):
 
 class SourceAdminForm(RulesMixin, forms.ModelForm):
     """A saved source's settings: the JSON fields are edited as plain fields."""
+
+    poll_minutes = _poll_minutes_field()
 
     class Meta:
         model = Source
