@@ -143,6 +143,20 @@ def test_the_preview_shows_unsaved_edits_without_storing_them(editor_client: Cli
     assert article.title == "Quay reopens"
 
 
+def test_the_preview_carries_no_ads_so_the_desk_counts_no_impressions(
+        editor_client: Client) -> None:
+    article = an_article(status=Status.PUBLISHED)
+    public = Client().get(article.get_absolute_url()).content.decode()
+    assert 'class="ad-slot"' in public and "ads/ads.js" in public  # what a reader's page has
+    for response in (editor_client.get(f"/desk/articles/article/{article.id}/preview/"),
+                     editor_client.post(f"/desk/articles/article/{article.id}/preview/", {
+                         "title": "A better headline", "summary": "", "image_source": "none",
+                         "body_html": "<p>Draft</p>", "countries": "", "quotes": ""})):
+        page = response.content.decode()
+        assert "Preview" in page
+        assert 'class="ad-slot"' not in page and "ads/ads.js" not in page
+
+
 def test_rejecting_from_the_queue_needs_a_reason(editor_client: Client) -> None:
     article = an_article()
     url = f"/desk/articles/article/{article.id}/reject/"

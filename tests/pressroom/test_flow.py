@@ -202,6 +202,13 @@ def test_a_rejection_from_a_page_opened_before_publishing_leaves_the_release_pub
     assert release.reject_reason == "" and len(mail.outbox) == sent
 
 
+def test_the_release_preview_carries_no_ads(editor: Client) -> None:
+    release = _submit_and_confirm(Client())
+    page = editor.get(f"/desk/pressroom/pressrelease/{release.pk}/preview/").content.decode()
+    assert "Source: press release from Riverside Water Trust" in page
+    assert 'class="ad-slot"' not in page and "ads/ads.js" not in page
+
+
 def test_the_queue_shows_only_confirmed_releases(editor: Client) -> None:
     post_submission(Client(), title="Unconfirmed release about the harvest festival")
     confirmed = _submit_and_confirm(Client(), contact_email="other@trust.example")

@@ -249,6 +249,7 @@ def article_preview(request: HttpRequest, model_admin: admin.ModelAdmin,
         "source_credit": source_credit(article),
         "region_name": region_names().get(article.primary_region, ""),
         "picture": _lead_picture(article),
+        "ads_off": True,  # an editor's look counts no impression nor page view
     })
 
 

@@ -168,6 +168,7 @@ class PressReleaseAdmin(admin.ModelAdmin):
             "picture": {"url": article.image_url, "alt": article.image_alt}
             if article.image_url else None,
             "decide_url": reverse("admin:pressroom_pressrelease_decide", args=[release.pk]),
+            "ads_off": True,  # an editor's look counts no impression nor page view
         })
 
     def decide_view(self, request: HttpRequest, release_id: int) -> HttpResponse:
