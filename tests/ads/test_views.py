@@ -16,6 +16,7 @@ from newsdesk.ads.models import Campaign, Creative, DailyStat, PageViewDay
 pytestmark = pytest.mark.django_db
 
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+PINTERESTBOT = "Mozilla/5.0 (compatible; Pinterestbot/1.0; +http://www.pinterest.com/bot.html)"
 
 
 def reader(address: str = "203.0.113.7", ua: str = BROWSER_UA) -> Client:
@@ -68,12 +69,24 @@ def test_an_empty_slot_answers_204_and_an_unknown_slot_404() -> None:
 
 
 @pytest.mark.parametrize("ua", [GOOGLEBOT, "curl/8.5.0", "", "python-requests/2.32",
-                                "Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/131.0 Safari"])
+                                "Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/131.0 Safari",
+                                PINTERESTBOT, "Pinterest/0.2 (+http://www.pinterest.com/bot.html)"])
 def test_a_bot_sees_the_ad_but_adds_nothing(ua: str) -> None:
     campaign_create()
     response = reader(ua=ua).get("/ads/slot/leaderboard?page=1")
     assert response.status_code == 200
     assert impressions() == 0 and not PageViewDay.objects.exists()
+
+
+@pytest.mark.parametrize("ua", [
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/AP2A.240805.005; wv) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Version/4.0 Chrome/131.0.6778.39 Mobile Safari/537.36 [Pinterest/Android]",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
+    "Gecko) Mobile/15E148 [Pinterest/iOS]"])
+def test_a_reader_in_pinterests_app_browser_counts(ua: str) -> None:
+    campaign_create()
+    reader(ua=ua).get("/ads/slot/leaderboard?page=1")
+    assert impressions() == 1 and PageViewDay.objects.get().page_views == 1
 
 
 @pytest.mark.parametrize("header", ["HTTP_SEC_PURPOSE", "HTTP_PURPOSE"])
