@@ -154,6 +154,9 @@ class RequestHandler(BaseHTTPRequestHandler):
         has_body = self.command != "HEAD" and status not in (204, 304)
         if "content-length" not in names and has_body:
             self.send_header("Content-Length", str(len(body)))
+        # The request stops counting as in flight before its last bytes go out: a client that
+        # has read them may start its next request at once, before this thread runs again.
+        self._done()
         self.end_headers()
         if has_body:
             self.wfile.write(body)
@@ -171,6 +174,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         )
         owner = self.server.owner
         owner._serving(request)
+        self._in_flight: RecordedRequest | None = request
         try:
             route = owner._route_for(self.path)
             if route is None:
@@ -182,7 +186,13 @@ class RequestHandler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         finally:
-            owner._served(request)
+            self._done()
+
+    def _done(self) -> None:
+        """The request no longer counts as in flight (once, however often it is called)."""
+        request, self._in_flight = getattr(self, "_in_flight", None), None
+        if request is not None:
+            self.server.owner._served(request)
 
 
 def trickle(body: bytes, *, interval: float, headers: dict[str, str] | None = None) -> Handler:
