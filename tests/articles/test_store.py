@@ -6,6 +6,7 @@ import json
 
 import lxml.html
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from pytest_django.fixtures import Settings
 from tests.factories import (
@@ -22,6 +23,7 @@ from tests.factories import (
 from tests.support.httpserver import LocalHTTPServer, http_server_fixture  # noqa: F401
 
 from newsdesk.articles.models import Article, Status
+from newsdesk.articles.services import article_update
 from newsdesk.sources.models import ContentPolicy, Source
 from newsdesk.sources.services import IngestReport, sources_ingest_due
 
@@ -103,6 +105,30 @@ def test_an_edited_item_updates_its_article_in_place(http_server: LocalHTTPServe
     assert edited.summary.startswith("An appeal has saved the lighthouse.")
     assert "An appeal has saved the lighthouse." in edited.body_html
     assert "will close in May" not in edited.body_html
+
+
+def test_a_publisher_edit_leaves_what_an_editor_changed(http_server: LocalHTTPServer) -> None:
+    link = f"{PUBLISHER}/news/lighthouse"
+    before = Item(title="Lighthouse to close", guid="lh-1", link=link,
+                  description="The lighthouse will close in May. " + " ".join(story(3)))
+    after = Item(title="Lighthouse to close for good", guid="lh-1", link=link,
+                 description="The lighthouse will close in May, the council said. "
+                             + " ".join(story(3)))
+    http_server.routes["/feed.xml"] = (200, RSS_TYPE, rss([before]))
+    source = source_create(feed_url=http_server.url("/feed.xml"))
+    poll(source)
+    editor = get_user_model().objects.create_user("desk-editor")
+    article_update(article=Article.objects.get(), actor=editor,
+                   title="Harbour lighthouse to close in May", countries=["GB"])
+
+    http_server.routes["/feed.xml"] = (200, RSS_TYPE, rss([after]))
+    report = poll(source)
+
+    edited = Article.objects.get()
+    assert report.updated == 1
+    assert edited.title == "Harbour lighthouse to close in May"  # the editor's
+    assert list(edited.places.filter(kind="country").values_list("code", flat=True)) == ["GB"]
+    assert "the council said" in edited.body_html  # the publisher's
 
 
 def test_a_feed_giving_every_item_one_guid_keeps_each_story(http_server: LocalHTTPServer) -> None:

@@ -88,6 +88,12 @@ class Article(models.Model):
         max_length=64,
         help_text="Hash of what the feed and page gave, to update an edited item in place.",
     )
+    # Null, not an empty list: a column with a default would make SQLite rebuild the table.
+    edited_fields = models.JSONField(
+        null=True, blank=True, editable=False,
+        help_text="What an editor changed (field names, 'countries', 'regions'): the "
+                  "publisher's later edits of the item leave these as the editor made them.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     site_published_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -51,10 +51,16 @@ def article_store(*, source: Source, processed: ProcessedItem) -> StoreOutcome:
                 existing = Article.objects.get(id=known_id)
                 shown_on = (pagecache_paths_showing(article=existing)
                             if existing.status == Status.PUBLISHED else set())
+                edited = set(existing.edited_fields or ())
+                kept = {name: getattr(existing, name) for name in edited & set(EDITABLE_FIELDS)}
                 _fill(existing, source=source, processed=processed)
+                for name, value in kept.items():  # the editor's word stands
+                    setattr(existing, name, value)
                 existing.save()
-                existing.places.all().delete()
-                _file_places(existing, processed)
+                kinds = [kind for kind, name in _PLACE_EDITS if name not in edited]
+                existing.places.filter(kind__in=kinds).delete()
+                ArticlePlace.objects.bulk_create(
+                    place for place in _places(existing, processed) if place.kind in kinds)
                 if shown_on:
                     pagecache_refresh_on_commit(article=existing, previous=shown_on)
                 return StoreOutcome("updated", existing.id)
@@ -300,9 +306,15 @@ EDITABLE_FIELDS = ("title", "summary", "body_html", "pull_quotes", "image_source
                    "primary_region")
 
 
+_PLACE_EDITS = ((PlaceKind.COUNTRY, "countries"), (PlaceKind.REGION, "regions"))
+
+
 def article_update(*, article: Article, actor: object, countries: list[str] | None = None,
                    regions: list[str] | None = None, **changes: object) -> list[str]:
-    """An editor's edit: the body is sanitised again, places refiled; the changed field names."""
+    """An editor's edit: the body is sanitised again, places refiled; the changed field names.
+
+    What the editor changed is remembered (Article.edited_fields): when the publisher edits
+    the item later, the store takes the rest of the edit and leaves those as they are."""
     from newsdesk.desk.services import audit_record
     from newsdesk.ingest.clean import plain_text, sanitize_html
 
@@ -319,8 +331,6 @@ def article_update(*, article: Article, actor: object, countries: list[str] | No
     for name in changed:
         setattr(article, name, changes[name])
     with transaction.atomic():
-        if changed:
-            article.save(update_fields=[*changed, "updated_at"])
         for kind, codes in ((PlaceKind.COUNTRY, countries), (PlaceKind.REGION, regions)):
             if codes is None:
                 continue
@@ -333,6 +343,9 @@ def article_update(*, article: Article, actor: object, countries: list[str] | No
                 for rank, code in enumerate(codes))
             changed.append("countries" if kind == PlaceKind.COUNTRY else "regions")
         if changed:
+            article.edited_fields = sorted({*(article.edited_fields or ()), *changed})
+            fields = [name for name in changed if name in EDITABLE_FIELDS]
+            article.save(update_fields=[*fields, "edited_fields", "updated_at"])
             audit_record(actor=actor, action="edited", target=article,
                          detail="Changed " + ", ".join(changed) + ".")
             pagecache_refresh_on_commit(article=article, previous=shown_on)

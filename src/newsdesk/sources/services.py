@@ -632,6 +632,8 @@ def article_extract(*, article_id: int, client: httpx.Client | None = None) -> b
 
 def _article_reextract(article: Article, config: SourceConfig,
                        fetch_page: Callable[[str], FetchResult]) -> bool | None:
+    if {"body_html", "pull_quotes"} & set(article.edited_fields or ()):
+        return False  # an editor's text stands, as against the publisher's edits
     item = FeedItem(guid=article.guid, link=article.feed_link or article.original_url,
                     title=article.title, published=article.published_at)
     processed = process_item(item, config, fetch_page=fetch_page)
