@@ -201,6 +201,22 @@ def test_reading_minutes(words: int, words_per_minute: int, minutes: int) -> Non
     assert enrich(title="", text=text, words_per_minute=words_per_minute).reading_minutes == minutes
 
 
+@pytest.mark.parametrize(("text", "minutes"), [
+    ("東京都は月曜日、新しい防災計画を発表した。" * 200, 10),  # 3,800 characters, no spaces
+    ("กรุงเทพฯ ประกาศแผนรับมือน้ำท่วมฉบับใหม่ " * 100, 10),  # Thai: spaces end phrases, not words
+    ("서울시는 월요일 새로운 방재 계획을 발표했다. " * 150, 4),  # Korean spaces its words
+])
+def test_reading_minutes_of_scripts_without_spaces_count_characters(text: str,
+                                                                    minutes: int) -> None:
+    assert enrich(title="", text=text).reading_minutes == minutes
+
+
+def test_a_summary_in_chinese_or_japanese_ends_after_a_sentence() -> None:
+    text = "東京都は月曜日、新しい防災計画を発表した。" * 20
+    assert enrich(title="", text=text, summary_chars=50).summary == (
+        "東京都は月曜日、新しい防災計画を発表した。東京都は月曜日、新しい防災計画を発表した。")
+
+
 def test_enriching_a_thousand_word_article_is_fast() -> None:
     sentence = "Officials in Nairobi met Ugandan and Tanzanian envoys to discuss tea exports. "
     text = sentence * 84  # 1,008 words

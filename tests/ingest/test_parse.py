@@ -170,6 +170,27 @@ def test_lead_image_prefers_media_then_enclosure_then_first_img() -> None:
     ]
 
 
+def test_an_enclosed_picture_wins_over_a_thumbnail_and_the_widest_thumbnail_over_others() -> None:
+    feed = b"""<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel>
+      <title>P</title><link>https://pub.example/</link>
+      <item><guid>1</guid><media:thumbnail url="https://pub.example/small.jpg" width="100"/>
+        <enclosure url="https://pub.example/big.jpg" type="image/jpeg" length="1"/></item>
+      <item><guid>2</guid><media:thumbnail url="https://pub.example/t100.jpg" width="100"/>
+        <media:thumbnail url="https://pub.example/t800.jpg" width="800"/></item>
+      </channel></rss>"""
+    assert [i.image_url for i in parse_feed(feed, url="https://pub.example/rss").items] == [
+        "https://pub.example/big.jpg", "https://pub.example/t800.jpg"]
+
+
+def test_a_json_feed_picture_attachment_is_the_lead_image() -> None:
+    feed = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "P", "items": [
+        {"id": "1", "content_text": "Text.", "attachments": [
+            {"url": "https://pub.example/talk.mp3", "mime_type": "audio/mpeg"},
+            {"url": "https://pub.example/pier.jpg", "mime_type": "image/jpeg"}]}]}).encode()
+    [item] = parse_feed(feed, url="https://pub.example/feed.json").items
+    assert item.image_url == "https://pub.example/pier.jpg"
+
+
 def test_dates_are_aware_utc() -> None:
     item = parse_fixture("rss20-full.xml").items[0]
     assert item.published == datetime(2025, 6, 3, 7, 39, 21, tzinfo=UTC)

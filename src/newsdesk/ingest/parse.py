@@ -298,14 +298,16 @@ def _xml_image(entry: Mapping[str, Any]) -> str:
     images = [m for m in entry.get("media_content") or () if m.get("url") and _is_image(m)]
     if images:
         return str(max(images, key=_width)["url"])  # the largest rendition; ties keep the first
-    thumbnails = [t["url"] for t in entry.get("media_thumbnail") or () if t.get("url")]
     enclosures = [
         link["href"]
         for link in entry.get("links") or ()
         if link.get("rel") == "enclosure" and link.get("href")
         and (link.get("type") or "").startswith("image/")
     ]
-    return next(iter(thumbnails + enclosures), "")
+    # A thumbnail is a small rendition: the enclosed picture, when there is one, is the picture.
+    thumbnails = [t for t in entry.get("media_thumbnail") or () if t.get("url")]
+    widest = [str(max(thumbnails, key=_width)["url"])] if thumbnails else []
+    return next(iter(enclosures + widest), "")
 
 
 def _is_image(media: Mapping[str, Any]) -> bool:
@@ -380,7 +382,10 @@ def _json_item(item: Mapping[str, Any], *, base: str) -> FeedItem:
     summary = text_html(_str(item.get("summary")))  # "a plain text sentence or two"
     link = _absolute(base, _str(item.get("url")) or _str(item.get("external_url")))
     raw_id = item.get("id")
-    image = _str(item.get("image")) or _str(item.get("banner_image"))
+    image = (_str(item.get("image")) or _str(item.get("banner_image"))
+             or next((_str(a.get("url")) for a in _list(item.get("attachments"))
+                      if isinstance(a, dict) and _str(a.get("mime_type")).startswith("image/")),
+                     ""))
     return FeedItem(
         # JSON Feed 1.0 allowed numeric ids
         guid=_guid(str(raw_id).strip() if isinstance(raw_id, str | int) else "", link, title,
