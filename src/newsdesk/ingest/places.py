@@ -109,7 +109,17 @@ def _gazetteer() -> _Gazetteer:
                     f"places.json: {term!r} names both {owners[key]} and {country.iso2}"
                 )
     owners.update(dict.fromkeys(ignored, ""))
+    for term, iso2 in list(owners.items()):  # "Gulf Of Mexico" in a headline, "Indian ocean"
+        first, _, rest = term.partition(" ")
+        if rest:
+            for variant in (f"{first} {rest.lower()}", f"{first} {_capitalised(rest)}"):
+                owners.setdefault(variant, iso2)
     return _Gazetteer(regions, countries, owners, _compile(owners))
+
+
+def _capitalised(words: str) -> str:
+    """Every word with a capital, as a headline writes it: "of mexico" -> "Of Mexico"."""
+    return " ".join(word[:1].upper() + word[1:] for word in words.split(" "))
 
 
 def _country(entry: dict[str, Any], regions: dict[str, str], seen: dict[str, Country]) -> Country:
