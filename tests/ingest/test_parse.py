@@ -231,6 +231,20 @@ def test_windows_1252_is_read_with_or_without_the_http_charset() -> None:
     assert "\u20ac85" in undeclared.items[0].summary_html
 
 
+@pytest.mark.parametrize(("encoding", "title"), [
+    ("cp1251", "Правительство объявило о новых мерах поддержки"),
+    ("shift_jis", "東京都は新しい防災計画を発表した"),
+    ("koi8_r", "Министерство финансов заявило о программе"),
+])
+def test_a_feed_that_names_no_encoding_is_read_in_the_one_it_is_in(encoding: str,
+                                                                   title: str) -> None:
+    feed = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>{title[:12]}</title>'
+            f"<link>https://pub.example/</link><item><guid>1</guid><title>{title}</title>"
+            f"<description>{title}. {title}.</description></item></channel></rss>")
+    [item] = parse_feed(feed.encode(encoding), url="https://pub.example/rss").items
+    assert item.title == title
+
+
 def test_guid_falls_back_to_link_then_a_stable_digest() -> None:
     items = parse_fixture("rss20-no-guids.xml").items
     assert items[0].guid == "https://birchwoodparish.example/notices/hall-july"

@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_tz
 from typing import Any
 
+import charset_normalizer
 import feedparser
 import feedparser_rs
 import lxml.etree
@@ -121,6 +122,8 @@ def _parse_xml_feed(
     content: bytes, *, url: str, content_type: str, encoding: str | None
 ) -> ParsedFeed:
     readable = _declared(content, encoding)
+    if readable is None:  # nobody names the encoding and it is not UTF-8
+        readable = _guessed(content)
     data = None
     if readable is not None:
         try:
@@ -175,6 +178,23 @@ def _declared(content: bytes, encoding: str | None) -> bytes | None:
     except UnicodeDecodeError:
         return None
     return content
+
+
+def _guessed(content: bytes) -> bytes | None:
+    """The document in UTF-8 as charset-normalizer reads it (windows-1251, Shift_JIS ...; feedparser
+    alone would take any such document for windows-1252), or None when it cannot tell."""
+    matches = list(charset_normalizer.from_bytes(content))
+    if not matches:
+        return None
+    best = matches[0]
+    # Latin text often reads as well in several code pages: windows-1252 then, as browsers do
+    # for a page that names none (WHATWG Encoding), rather than the first of the tie.
+    chosen = next((m for m in matches if m.encoding == "cp1252"
+                   and (m.chaos, m.coherence) == (best.chaos, best.coherence)), best)
+    try:
+        return content.decode(chosen.encoding).encode("utf-8")
+    except (LookupError, UnicodeDecodeError):
+        return None
 
 
 def _blanked_links(data: Any) -> bool:
