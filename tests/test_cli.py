@@ -178,3 +178,16 @@ def test_a_mistyped_setting_is_named_in_one_line(tmp_path: Path, variable: str, 
     assert done.returncode == 2
     assert done.stderr.startswith(f"newsdesk: {message}")
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_ingest_names_a_failed_source_once(tmp_path: Path, http_server: LocalHTTPServer) -> None:
+    newsdesk = NewsdeskCommand(tmp_path / "home", NEWSDESK_LOG_LEVEL="INFO")  # the default
+    newsdesk("migrate", "-v0")
+    http_server.routes["/feed.xml"] = (200, RSS_TYPE, rss([]))
+    newsdesk("source", "add", http_server.url("/feed.xml"), "--name", "Quay Notes")
+    del http_server.routes["/feed.xml"]  # the feed is gone: 404
+
+    done = _run(newsdesk, "ingest", "--all")
+
+    assert done.stderr.count("404 Not Found") == 1, done.stderr  # not again as a log line
+    assert "Quay Notes: The server answered 404" in done.stderr

@@ -44,6 +44,7 @@ from newsdesk.sources.politeness import host_key, host_turn, politeness_reset
 from newsdesk.sources.writeturn import write_turn, write_turns_join
 
 log = logging.getLogger("newsdesk.ingest")
+SOURCE_FAILURE = "newsdesk_source_failure"  # marks the log record of a source's failed poll
 
 MAX_BACKOFF = timedelta(hours=24)
 
@@ -385,7 +386,8 @@ def source_record_failure(*, source: Source, error: IngestError) -> None:
     if isinstance(error, GoneError):
         changes["active"] = False
         changes["last_error"] = f"{error} The source was paused; the publisher removed the feed."
-    log.warning("source %s (%s) failed: %s", source.id, source.feed_url, error)
+    log.warning("source %s (%s) failed: %s", source.id, source.feed_url, error,
+                extra={SOURCE_FAILURE: True})
     with write_turn(), transaction.atomic():
         Source.objects.filter(id=source.id).update(**changes)
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from argparse import ArgumentParser
@@ -10,7 +11,12 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from newsdesk.sources.models import Source
-from newsdesk.sources.services import IngestReport, sources_ingest_due
+from newsdesk.sources.services import SOURCE_FAILURE, IngestReport, sources_ingest_due
+
+
+def _not_reported_here(record: logging.LogRecord) -> bool:
+    """The command says each failed source in a line of its own: its log record would repeat it."""
+    return not getattr(record, SOURCE_FAILURE, False)
 
 
 class Command(BaseCommand):
@@ -44,6 +50,7 @@ class Command(BaseCommand):
             if report.error:
                 self.stderr.write(f"{source.name}: {report.error}")
 
+        logging.getLogger("newsdesk.ingest").addFilter(_not_reported_here)
         try:
             reports = sources_ingest_due(include_not_due=options["all"], source_ids=ids,
                                          on_done=done, processes=max(1, options["processes"]))
