@@ -439,6 +439,25 @@ def test_a_page_without_enough_text_is_refused(content: bytes) -> None:
         extract_article(content, url="https://pointpacket.example/a")
 
 
+def test_buttons_and_sign_up_links_inside_the_text_cost_no_text() -> None:
+    figure = ('<figure class="lead"><img src="/img/lamp-1200.jpg"><button class="expand">Enlarge'
+              "</button><figcaption>The lamp room in 1931. Photo: Ann Lowe</figcaption></figure>")
+    table = ("<table><thead><tr><th><button type='button'>Year</button></th><th><button>Ships"
+             "</button></th></tr></thead><tbody><tr><td>1931</td><td>412</td></tr>"
+             "<tr><td>2024</td><td>37</td></tr></tbody></table>")
+    alerts = ("<p>Boat owners who want to hear when the beacon changes can sign up for text "
+              'alerts through the <a href="https://harbour.example/alerts/signup">harbour '
+              "office's alert service</a>.</p>")
+    plug = ('<div class="plug"><p>The Packet newsletter brings you the week\'s news.</p>'
+            '<form action="/subscribe"><input type="email"><button>Sign up</button></form></div>')
+    article = extract(figure + PARAGRAPHS + table + alerts + plug)
+    assert article.image_url.endswith("/img/lamp-1200.jpg")
+    assert (article.image_caption, article.image_credit) == ("The lamp room in 1931.", "Ann Lowe")
+    assert "<table>" in article.body_html and "2024" in article.body_html
+    assert "alert service" in article.body_html
+    assert "newsletter brings" not in article.body_html  # a box set apart, with a form
+
+
 # -- the feed fallback --------------------------------------------------------------------------
 
 

@@ -292,8 +292,15 @@ def _drop_boxes(doc: lxml.html.HtmlElement, notes: list[str]) -> None:
         text = text_of(box)
         if el.tag == "a" and (not CTA_WORDS.search(text) or box is el):
             continue
-        if box.tag == "p" and len(text) > BOX_PARAGRAPH_MAX_CHARS:
+        if el.tag in ("input", "button") and not (CTA_WORDS.search(text) or _in_form(el)):
+            continue  # a picture's zoom button, a table's sort buttons
+        if box.tag in ("figure", "table") or box.find(".//table") is not None:
             continue
+        if box.tag == "p" and (len(text) > BOX_PARAGRAPH_MAX_CHARS or (
+                el.tag == "a" and not CTA_WORDS.search(text_of(el))
+                and len(text_of(el)) < TEASER_LINK_SHARE * len(text))):
+            continue  # a sentence of the text with a link to a sign-up page ("the council's
+            # alert service") is text; one whose link says "Sign up here" is a plug
         if sum(len(text_of(p)) for p in box.iter("p")) / total >= PROTECTED_SHARE:
             continue
         if box.getparent() is not None:
@@ -301,6 +308,10 @@ def _drop_boxes(doc: lxml.html.HtmlElement, notes: list[str]) -> None:
             dropped += 1
     if dropped:
         notes.append(f"boxes: {dropped} form or call-to-action boxes dropped")
+
+
+def _in_form(el: lxml.html.HtmlElement) -> bool:
+    return any(parent.tag == "form" for parent in el.iterancestors())
 
 
 def _unwrap_layout_tables(doc: lxml.html.HtmlElement) -> None:
