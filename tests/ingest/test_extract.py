@@ -422,6 +422,18 @@ def test_a_page_that_names_no_charset_is_read_as_utf8_when_it_is() -> None:
     assert "été weekends" in extract_article(latin, url="https://pointpacket.example/a").body_html
 
 
+@pytest.mark.parametrize("declared", ["iso-8859-1", None])
+def test_windows_1252_quotes_labelled_latin1_or_unlabelled_read_as_quotes(declared: str | None
+                                                                          ) -> None:
+    head = f'<meta http-equiv="Content-Type" content="text/html; charset={declared}">'
+    text = page(PARAGRAPHS.replace("harbour master's", "harbour master’s"),
+                title="The “last” night").decode().replace('<meta charset="utf-8">',
+                                                           head if declared else "")
+    article = extract_article(text.encode("cp1252"), url="https://pointpacket.example/a")
+    assert article.title == "The “last” night"
+    assert "\x92" not in article.body_html and "\x93" not in article.title
+
+
 # -- pages that cannot be republished -----------------------------------------------------------
 
 

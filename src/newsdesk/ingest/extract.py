@@ -202,8 +202,7 @@ def _without_lead_picture(blocks: list[lxml.html.HtmlElement], image_url: str, l
 def _parse_document(content: bytes | str, encoding: str | None) -> lxml.html.HtmlElement:
     doc = None
     if isinstance(content, bytes):
-        if not encoding and not META_CHARSET.search(content[:4096]) and _is_utf8(content):
-            encoding = "utf-8"  # named nowhere: libxml2 would read it as Latin-1
+        encoding = _page_encoding(content, encoding)
         try:
             parser = lxml.html.HTMLParser(encoding=encoding) if encoding else None
             doc = lxml.html.document_fromstring(content, parser=parser)
@@ -220,7 +219,26 @@ def _parse_document(content: bytes | str, encoding: str | None) -> lxml.html.Htm
     return doc
 
 
-META_CHARSET = re.compile(rb"<meta[^>]+charset|^\xef\xbb\xbf|^\xff\xfe|^\xfe\xff", re.IGNORECASE)
+META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNORECASE)
+BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+# What browsers read for these labels (WHATWG Encoding): windows-1252, whose 0x80-0x9F are
+# the curly quotes and dashes that Latin-1 would make control characters.
+LATIN1_LABELS = frozenset({"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii",
+                           "ascii", "iso_8859-1", "cp819", "ibm819", "iso-ir-100"})
+
+
+def _page_encoding(content: bytes, declared: str | None) -> str | None:
+    """The encoding to read a page in: the server's or the page's own word, but windows-1252
+    for a Latin-1 label; when nobody names one, UTF-8 if it is that, else windows-1252."""
+    if content.startswith(BOMS):
+        return declared
+    meta = META_CHARSET.search(content[:4096])
+    label = (declared or (meta.group(1).decode("ascii", "replace") if meta else "")).lower()
+    if label in LATIN1_LABELS:
+        return "cp1252"
+    if label:
+        return declared  # None leaves the page's own <meta> to libxml2
+    return "utf-8" if _is_utf8(content) else "cp1252"
 
 
 def _is_utf8(content: bytes) -> bool:
