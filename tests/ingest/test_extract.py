@@ -470,6 +470,35 @@ def test_buttons_and_sign_up_links_inside_the_text_cost_no_text() -> None:
     assert "newsletter brings" not in article.body_html  # a box set apart, with a form
 
 
+def test_what_the_page_shows_around_the_text_stays_out_and_the_text_stays_in() -> None:
+    lede = ('<p class="lede">The harbour master said on Monday that the lighthouse goes dark at '
+            "the end of the month.</p>")
+    quote = "The light kept us all safe for a century."
+    aside = '<aside class="pull-quote pull-quote--{}"><p>' + quote + "</p></aside>"
+    tweet = ('<amp-twitter data-tweetid="1"><blockquote placeholder><p>Last night at the lamp!'
+             "</p></blockquote></amp-twitter>")
+    ad = ('<div class="mid-article-slot"><p class="slot-label">Advertisement</p></div>'
+          '<p class="continue-label">Story continues below advertisement</p>')
+    article = extract(lede + PARAGRAPHS[:400] + aside.format("desktop") + tweet + ad
+                      + PARAGRAPHS[400:] + aside.format("mobile"))
+    assert body_texts(article)[0].startswith("The harbour master said on Monday")  # the text
+    assert "Last night at the lamp" not in article.body_html
+    assert "dvertisement" not in article.body_html
+    assert [q.text for q in article.pull_quotes] == [quote]  # printed twice, quoted once
+
+
+def test_a_body_recovered_from_json_ld_reads_as_text_not_markup() -> None:
+    body = "".join(f"<p>Paragraph {n}: the lamp room&#8217;s lens was cleaned by hand every "
+                   "morning for a century, the keepers\u2019 log says.</p>" for n in range(12))
+    head = ('<script type="application/ld+json">'
+            + json.dumps({"@type": "NewsArticle", "headline": TITLE, "articleBody": body})
+            + "</script>")
+    article = extract("<p>Loading…</p><div id='app'></div>", head=head)  # a script fills it
+    texts = body_texts(article)
+    assert len(texts) == 12 and "&lt;p&gt;" not in article.body_html
+    assert texts[0].startswith("Paragraph 0: the lamp room’s lens")
+
+
 # -- the feed fallback --------------------------------------------------------------------------
 
 

@@ -67,6 +67,11 @@ TEASER_LINK_SHARE = 0.5  # a short line that is mostly a link points elsewhere
 QUOTE_MAX_CHARS = 320
 QUOTE_MIN_KEY = 24  # shorter repeats are coincidence, not a pull quote
 QUOTE_MARKS = re.compile(r"[\"'“”‘’«»„‟‹›\s.,;:!?…—–-]+")
+# The line an ad slot leaves in the text when its ad is not there.
+AD_LABEL = re.compile(
+    r"(?:advertisement|advertising|advert|sponsored|(?:the )?(?:story|article) continues "
+    r"(?:below|after)(?: (?:this|the))? (?:advertisement|advert|ad)|anzeige|werbung|publicité|"
+    r"publicidad|pubblicità|reklama|реклама|إعلان|פרסומת)[.:]?", re.IGNORECASE)
 # What a publishing system adds under every item of its feed: WordPress's "The post … appeared
 # first on …", a "Continue reading" link. No part of the article.
 FEED_FOOTER = re.compile(r"(?:The post .+ appeared first on .+|Continue reading\b.{0,120})",
@@ -125,6 +130,10 @@ def extract_article(content: bytes | str, *, url: str, encoding: str | None = No
     _drop_boilerplate(doc)
 
     blocks = _body_blocks(doc, url, site_rule, meta.article_body, notes)
+    labels = [b for b in blocks if AD_LABEL.fullmatch(text_of(b))]
+    if labels:
+        blocks = [b for b in blocks if b not in labels]
+        notes.append(f"dropped {len(labels)} advertisement labels")
     if sum(len(text_of(b)) for b in blocks) < MIN_BODY_CHARS:
         raise ExtractError("The article page has too little text to republish.")
     pull_quotes = _place_pull_quotes(quotes, blocks)
@@ -551,7 +560,11 @@ def _take_pull_quotes(doc: lxml.html.HtmlElement,
             found.append(_take_quote(el))
     if repeated:
         notes.append(f"pull quotes: {len(repeated)} found because they repeat the text")
-    return [(quote, following) for quote, following in found if quote]
+    unique: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for quote, following in found:  # the page may print a quote twice (for wide, for narrow)
+        if quote:
+            unique.setdefault(_quote_key(quote), (quote, following))
+    return list(unique.values())
 
 
 def _take_quote(el: lxml.html.HtmlElement) -> tuple[str, tuple[str, ...]]:
@@ -727,7 +740,11 @@ def _body_blocks(doc: lxml.html.HtmlElement, url: str, rule: SiteRule, article_b
         found = sum(len(text_of(b).split()) for b in blocks)
         if len(article_body.split()) > RECOVERY_RATIO * found:
             notes.append("body: JSON-LD articleBody (the page's HTML holds only part of it)")
-            return [_paragraph(part) for part in re.split(r"\n+", article_body) if part.strip()]
+            if re.search(r"<[a-zA-Z]", article_body):  # some sites put the HTML there
+                fragment = lxml.html.fragment_fromstring(article_body, create_parent="div")
+                return list(_blocks_from_container(fragment))
+            return [_paragraph(html.unescape(part))
+                    for part in re.split(r"\n+", article_body) if part.strip()]
     notes.append("body: trafilatura")
     return blocks
 
