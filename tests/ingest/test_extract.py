@@ -334,6 +334,11 @@ def test_title_prefers_og_then_json_ld_then_h1(head: str, expected: str) -> None
     assert extract(PARAGRAPHS, head=head).title == expected
 
 
+def test_a_title_loses_the_site_name_even_when_the_page_does_not_name_its_site() -> None:
+    head = f'<meta property="og:title" content="{TITLE} | The Point Packet">'
+    assert extract(PARAGRAPHS, head=head).title == TITLE  # the h1 says where the name starts
+
+
 def test_title_falls_back_to_the_title_element() -> None:
     html = page(PARAGRAPHS).replace(f"<h1>{TITLE}</h1>".encode(), b"")
     article = extract_article(html, url="https://pointpacket.example/a")
@@ -352,6 +357,13 @@ def test_title_falls_back_to_the_title_element() -> None:
          '{"name": "Bo Tran"}]}]}</script>', "", "Ann Lowe, Bo Tran"),
         ("", '<div class="meta"><span class="author">Ann  Lowe</span></div>', "Ann Lowe"),
         ("", "", ""),
+        # the publisher and its desk are no author
+        ('<meta property="og:site_name" content="Point Packet">'
+         '<meta name="author" content="The Point Packet">', "", ""),
+        ('<meta property="og:site_name" content="Point Packet"><script type="application/ld+json">'
+         '{"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Point Packet '
+         'Staff"}}</script>', "", ""),
+        ("", "<p>BY ANN LOWE AND BO TRAN, Harbour Correspondents</p>", "Ann Lowe, Bo Tran"),
     ],
 )
 def test_author(head: str, body_prefix: str, expected: str) -> None:

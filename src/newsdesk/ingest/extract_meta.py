@@ -22,7 +22,12 @@ BYLINE = "[rel=author], .author, .byline__name, [itemprop=author]"
 BYLINE_MAX_CHARS = 160  # a longer block that names the author is text, not a byline
 BYLINE_PREFIX = re.compile(r"^\s*(?:by|par|por|von|door|di|بقلم|מאת|автор|автора)\s*:?\s+",
                            re.IGNORECASE)
-NAME_SEPARATORS = re.compile(r"\s*(?:,|;|&|\band\b|\bet\b|\by\b|\bund\b)\s*")
+NAME_SEPARATORS = re.compile(r"\s*(?:,|;|&|\band\b|\bet\b|\by\b|\bund\b)\s*", re.IGNORECASE)
+ROLE_WORDS = frozenset({"correspondent", "correspondents", "reporter", "reporters", "editor",
+                        "editors", "writer", "writers", "staff", "columnist", "columnists"})
+# Who is no person: the desk, the newsroom, the publisher's staff.
+NO_PERSON = re.compile(r"(?:the\s+)?(?:\w+\s+)*?(?:staff|newsroom|news desk|desk|editors|"
+                       r"editorial board|team|reporters|admin|administrator)", re.IGNORECASE)
 TITLE_SEPARATORS = (" | ", " – ", " — ", " - ", " :: ", " · ")
 UPDATED_WORDS = re.compile(r"updat|modif|actualiz|mis à jour|aktualisiert|edited", re.IGNORECASE)
 MONTH_NAMES = {
@@ -192,6 +197,9 @@ def _title(doc: lxml.html.HtmlElement, props: dict[str, str], ld: dict[str, obje
                          ("h1", h1s[0] if h1s else ""), ("title", title_tag)):
         if value:
             trimmed = _without_site_name(value, site_name)
+            # no site name given: "Headline | Fenwick Post" where the h1 says "Headline"
+            trimmed = next((h1 for h1 in h1s for separator in TITLE_SEPARATORS
+                            if trimmed.startswith(h1 + separator)), trimmed)
             return trimmed, label + (" without the site's name" if trimmed != value else "")
     return "", "none found"
 
@@ -211,17 +219,28 @@ def _without_site_name(title: str, site_name: str) -> str:
 def _author(doc: lxml.html.HtmlElement, props: dict[str, str], ld: dict[str, object],
             site_name: str) -> tuple[str, str]:
     """People, not the publisher: a CMS often fills meta author with the site's name."""
-    names = [n for n in _ld_names(ld.get("author")) if n != site_name]
+    names = [n for n in _ld_names(ld.get("author")) if _a_person(n, site_name)]
     if names:
         return normalise_author(", ".join(names)), "json-ld author"
     for key in ("author", "article:author", "dc.creator"):
         value = fold(props.get(key, ""))
-        if value and "://" not in value and value != site_name:
+        if value and "://" not in value and _a_person(value, site_name):
             return normalise_author(value), f"meta {key}"
     byline = _byline(doc)
     if byline:
         return normalise_author(byline), "byline on the page"
     return "", "none found"
+
+
+def _a_person(name: str, site_name: str) -> bool:
+    """Not the publisher ("The Fenwick Post" for a site named "Fenwick Post") nor its desk
+    ("Fenwick Post Staff", "Newsroom")."""
+    def bare(value: str) -> str:
+        return re.sub(r"^the\s+", "", fold(value).casefold())
+
+    if site_name and bare(name) == bare(site_name):
+        return False
+    return not NO_PERSON.fullmatch(bare(name).removeprefix(bare(site_name)).strip() or "staff")
 
 
 def _byline(doc: lxml.html.HtmlElement) -> str:
@@ -256,12 +275,11 @@ def normalise_author(value: str) -> str:
     """'BY ANN LOWE AND BO TRAN, Transport Correspondent' -> 'Ann Lowe, Bo Tran'."""
     value = BYLINE_PREFIX.sub("", fold(value))
     names = [n.strip() for n in NAME_SEPARATORS.split(value) if n.strip()]
-    # A role after a single name: 'Ann Lowe, Transport Correspondent'.
-    if len(names) == 2 and names[1].lower().split()[-1] in {
-            "correspondent", "reporter", "editor", "writer", "staff", "columnist"}:
-        names = names[:1]
-    if value.isupper():
-        names = [n.title() for n in names]
+    # A role after the names: 'Ann Lowe, Transport Correspondent'.
+    if len(names) >= 2 and names[-1].lower().split()[-1] in ROLE_WORDS:
+        names = names[:-1]
+    # "ANN LOWE" -> "Ann Lowe"; "BBC" stays
+    names = [n.title() if n.isupper() and " " in n else n for n in names]
     return ", ".join(names)
 
 
