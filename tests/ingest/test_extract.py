@@ -259,11 +259,36 @@ PLACEHOLDER = "data:image/gif;base64,R0lGODlhAQABAAAAACw="
         # no figure: the page's social image
         ("", f'<meta property="og:image" content="{LAMP}">', LAMP),
         ("", "", ""),
+        # og:image names a size of the lead picture, or adds a query
+        ('<div class="post-thumbnail"><img src="/img/lamp-1200x800.jpg" class="wp-post-image">'
+         '</div><figure><img src="/img/keeper.jpg"></figure>',
+         f'<meta property="og:image" content="{LAMP}?w=1200">',
+         "https://pointpacket.example/img/lamp-1200x800.jpg"),
+        # a picture given only by srcsets, or behind a placeholder src
+        ('<figure><picture><source srcset="/img/lamp-800.webp 800w"><img srcset="/img/lamp-800.jpg'
+         ' 800w, /img/lamp-1600.jpg 1600w"></picture></figure>', "",
+         "https://pointpacket.example/img/lamp-1600.jpg"),
+        ('<figure><img src="/static/placeholder-16x9.png" data-lazy-srcset="/img/lamp-1600.jpg '
+         '1600w"></figure>', "", "https://pointpacket.example/img/lamp-1600.jpg"),
+        # an author's face before the lead figure is no lead picture
+        ('<figure class="author-avatar"><img src="/staff/ann-96.jpg" width="96"></figure>'
+         '<figure><img src="/img/lamp.jpg"></figure>', "", LAMP),
     ],
 )
 def test_lead_image_is_the_real_picture(figure: str, head: str, expected_url: str) -> None:
     article = extract(figure + PARAGRAPHS, head=head)
     assert article.image_url == expected_url
+
+
+def test_a_json_ld_credit_is_only_for_its_own_picture() -> None:
+    head = ('<script type="application/ld+json">{"@type": "NewsArticle", "image": {"url": '
+            f'"{LAMP}", "creditText": "Ann Lowe"}}}}</script>')
+    plan = extract('<div class="story-media"><img src="/img/floor-plan.png"></div>' + PARAGRAPHS,
+                   head=head)
+    assert plan.image_url.endswith("floor-plan.png") and plan.image_credit == ""
+    lamp = extract('<div class="story-media"><img src="/img/lamp.jpg"></div>' + PARAGRAPHS,
+                   head=head)
+    assert lamp.image_credit == "Ann Lowe"
 
 
 def test_lead_figure_leaves_the_body_with_its_caption() -> None:

@@ -21,7 +21,13 @@ import trafilatura
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from newsdesk.ingest.clean import NOT_TEXT, fragment_text, joined_url, plain_text
+from newsdesk.ingest.clean import (
+    NOT_TEXT,
+    fragment_text,
+    joined_url,
+    plain_text,
+    srcset_candidates,
+)
 from newsdesk.ingest.errors import ExtractError
 from newsdesk.ingest.extract_meta import BYLINE, BYLINE_MAX_CHARS, BYLINE_PREFIX, page_meta
 from newsdesk.ingest.site_rules import SiteRule, generic_rules, rule_for
@@ -47,7 +53,14 @@ CAPTION_CREDIT = re.compile(rf"(?:^|[.!?;|/—–-]|\(|\s(?=©))\s*((?:{CREDIT_W
 PIPE_CREDIT = re.compile(r"\s+\|\s+((?:[A-ZÀ-Ý][\w'’.-]*\s?){1,4}(?:/[\w .'-]+)?)\s*$")
 CAPTION_SEPARATORS = " (|/—–-"  # what stood between the caption and its credit
 LAZY_IMAGE_SOURCES = ("data-src", "data-lazy-src", "data-original")
-IMAGE_BOX_CLASS = re.compile(r"image|media|hero|photo|picture|figure", re.IGNORECASE)
+IMAGE_BOX_CLASS = re.compile(r"image|media|hero|photo|picture|figure|thumbnail|featured|gallery"
+                             r"|slide|carousel", re.IGNORECASE)
+# A face beside a byline or in an author box is no lead picture.
+PORTRAIT_CLASS = re.compile(r"avatar|author|profile|headshot|byline|mugshot", re.IGNORECASE)
+PORTRAIT_MAX_PIXELS = 150
+LAZY_SRCSETS = ("data-srcset", "data-lazy-srcset", "srcset")
+PLACEHOLDER = re.compile(r"placeholder|blank|spacer|lazy|loading|1x1|pixel\.", re.IGNORECASE)
+WP_SIZE_SUFFIX = re.compile(r"-\d{2,4}x\d{2,4}(?=\.\w+$)")
 LAYOUT_CELL_CHARS = 500  # a data table's cells are short; a layout table's hold the article
 FIGURE_MAX_CHARS = 400  # a picture's box holds a caption and a credit, not paragraphs
 BYLINE_BLOCKS = ("p", "div", "li", "header", "section", "aside")
@@ -116,7 +129,9 @@ def extract_article(content: bytes | str, *, url: str, encoding: str | None = No
     _unwrap_layout_tables(doc)
     _paragraphs_from_breaks(doc)
     image = _take_lead_image(doc, url, meta.image, notes)
-    if image and not image.get("credit") and meta.image_credit:
+    if image and not image.get("credit") and meta.image_credit and (
+            not meta.image_credit_url
+            or _image_key(image.get("url", "")) == _image_key(meta.image_credit_url)):
         image["credit"] = meta.image_credit
         notes.append("credit: json-ld image creditText")
     standfirst = _take_standfirst(doc, meta.title, meta.description)
@@ -423,8 +438,10 @@ def _take_lead_image(doc: lxml.html.HtmlElement, url: str, og_image: str,
                      notes: list[str]) -> dict[str, str]:
     """The lead figure's image, caption and credit; the figure leaves the body."""
     boxes = list(_picture_boxes(doc, url))
+    wanted = _image_key(og_image) if og_image else None
     chosen = next(((box, img) for box, img in boxes
-                   if og_image and _image_source(img, url) == og_image), None)
+                   if wanted and wanted in {_image_key(u) for u in _image_sources(img, url)}),
+                  None)
     if chosen is None and boxes:
         chosen = boxes[0]
     if chosen is None:
@@ -465,7 +482,7 @@ def _picture_boxes(doc: lxml.html.HtmlElement,
     """(box, image) for each picture with a real source, in page order."""
     seen: set[int] = set()
     for img in doc.iter("img", "amp-img"):
-        if not _image_source(img, url):
+        if not _image_source(img, url) or _is_portrait(img):
             continue
         box = _picture_box(img)
         if box is not None and id(box) not in seen:
@@ -498,12 +515,65 @@ def _caption_siblings(box: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]
 
 
 def _image_source(img: lxml.html.HtmlElement, url: str) -> str:
-    """The image's real address: a lazy loader's attribute wins over a placeholder src."""
+    """The image's real address: a lazy loader's attribute wins over a placeholder src, and
+    the widest of a srcset (the img's, a lazy loader's, its <picture>'s) over a placeholder or
+    no src at all."""
     for name in (*LAZY_IMAGE_SOURCES, "src"):
         value = (img.get(name) or "").strip()
-        if value and not value.startswith("data:"):
+        if value and not value.startswith("data:") and not (
+                name == "src" and PLACEHOLDER.search(value) and _widest(img)):
             return joined_url(url, value)
-    return ""
+    widest = _widest(img)
+    return joined_url(url, widest) if widest else ""
+
+
+def _image_sources(img: lxml.html.HtmlElement, url: str) -> list[str]:
+    """Every address the picture is given at: its source and each srcset candidate."""
+    found = [_image_source(img, url)]
+    for srcset in _srcsets(img):
+        found += [joined_url(url, candidate) for candidate, _ in srcset_candidates(srcset)]
+    return [address for address in found if address]
+
+
+def _srcsets(img: lxml.html.HtmlElement) -> list[str]:
+    sets = [img.get(name) or "" for name in LAZY_SRCSETS]
+    parent = img.getparent()
+    if parent is not None and parent.tag == "picture":
+        sets += [source.get("srcset") or source.get("data-srcset") or ""
+                 for source in parent.iter("source")]
+    return [srcset for srcset in sets if srcset.strip()]
+
+
+def _widest(img: lxml.html.HtmlElement) -> str:
+    """The widest candidate of the picture's srcsets ("800w"; a density "2x" counts less)."""
+    best, best_width = "", -1
+    for srcset in _srcsets(img):
+        for candidate, descriptor in srcset_candidates(srcset):
+            if candidate.startswith("data:"):
+                continue
+            width = int(descriptor[:-1]) if descriptor[:-1].isdigit() and descriptor.endswith(
+                "w") else 0
+            if width > best_width:
+                best, best_width = candidate, width
+    return best
+
+
+def _image_key(address: str) -> str:
+    """An image's address as sizes and query strings aside: ".../a-1200x800.jpg?w=1200" and
+    ".../a.jpg" are one picture."""
+    parts = urlsplit(address)
+    return (parts.netloc.lower().removeprefix("www.") + WP_SIZE_SUFFIX.sub("", parts.path))
+
+
+def _is_portrait(img: lxml.html.HtmlElement) -> bool:
+    """An author's face: marked as one, or drawn small."""
+    if any(PORTRAIT_CLASS.search(el.get("class") or "")
+           for el in (img, *islice(img.iterancestors(), 3))):
+        return True
+    if img.tag != "img" or img.get("layout"):  # AMP's width and height give a ratio
+        return False
+    sizes = [img.get(name) or "" for name in ("width", "height")]
+    return any(size.isdigit() and int(size) < PORTRAIT_MAX_PIXELS for size in sizes)
 
 
 def _split_credit(caption: str, notes: list[str]) -> tuple[str, str]:

@@ -74,6 +74,7 @@ class PageMeta:
     language: str = ""
     image: str = ""
     image_credit: str = ""  # from JSON-LD, when the page says it nowhere else
+    image_credit_url: str = ""  # the picture that credit is for, when JSON-LD names it
     article_body: str = ""
     site_name: str = ""
     notes: list[str] = field(default_factory=list)
@@ -118,6 +119,8 @@ def page_meta(doc: lxml.html.HtmlElement, url: str) -> PageMeta:
     image = props.get("og:image") or props.get("twitter:image") or _ld_image(ld)
     meta.image = joined_url(url, image) if image else ""
     meta.image_credit = _ld_image_credit(ld)
+    credited = _ld_image(ld)
+    meta.image_credit_url = joined_url(url, credited) if credited else ""
     body = ld.get("articleBody")
     meta.article_body = body if isinstance(body, str) else ""
     return meta
