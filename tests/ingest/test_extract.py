@@ -425,6 +425,28 @@ def test_published_falls_back_to_a_time_element() -> None:
     assert extract(body).published == datetime(2025, 6, 4, 6, 15, tzinfo=UTC)
 
 
+def test_published_is_not_the_update_time_whatever_marks_it() -> None:
+    body = ('<p><span class="label">Last updated</span> <time datetime="2025-06-05T16:40:00Z">'
+            '5 June</time></p><p><span class="label">First published</span> '
+            '<time datetime="2025-06-04T08:00:00Z">4 June</time></p>') + PARAGRAPHS
+    assert extract(body).published == datetime(2025, 6, 4, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("written", [
+    "Publié le 4 juin 2025, mis à jour le 5 juin 2025",  # the first date, not the update's
+    "Veröffentlicht am 4. Juni 2025", "Опубликовано 4 июня 2025", "نشر في 4 يونيو 2025",
+    "Pubblicato il 4 giugno 2025", "Publicado em 4 de junho de 2025",
+])
+def test_published_written_in_words_in_other_languages(written: str) -> None:
+    assert extract(f'<p class="dateline">{written}</p>' + PARAGRAPHS).published == datetime(
+        2025, 6, 4, tzinfo=UTC)
+
+
+def test_published_with_a_dotted_september() -> None:
+    assert extract('<p class="dateline">Published Sept. 4, 2025</p>' + PARAGRAPHS
+                   ).published == datetime(2025, 9, 4, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
     ("head", "url", "expected"),
     [

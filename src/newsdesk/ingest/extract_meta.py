@@ -40,6 +40,17 @@ MONTH_NAMES = {
         ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
          "octubre", "noviembre", "diciembre"),
         ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        ("januar", "februar", "märz", "april", "mai", "juni", "juli", "august", "september",
+         "oktober", "november", "dezember"),
+        ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
+         "settembre", "ottobre", "novembre", "dicembre"),
+        ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro",
+         "outubro", "novembro", "dezembro"),
+        ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
+         "октября", "ноября", "декабря"),
+        ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر",
+         "أكتوبر", "نوفمبر", "ديسمبر"),
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sept", "oct", "nov", "dec"),
     )
     for number, name in enumerate(names, start=1)
 }
@@ -305,8 +316,10 @@ def _published(doc: lxml.html.HtmlElement, props: dict[str, str],
                 return parsed, "<time datetime>"
     for el in doc.iter("p", "span", "div", "dd", "time", "li"):
         text = text_of(el)
-        if len(text) > DATE_TEXT_MAX_CHARS or UPDATED_WORDS.search(text):
+        if len(text) > DATE_TEXT_MAX_CHARS:
             continue
+        updated = UPDATED_WORDS.search(text)  # "Published 4 June, updated 5 June": the first
+        text = text[:updated.start()] if updated else text
         parsed = parse_text_date(text)
         if parsed:
             return parsed, "date written on the page"
@@ -320,8 +333,12 @@ def _marked_updated(time: lxml.html.HtmlElement) -> bool:
         if UPDATED_WORDS.search(names):
             return True
     parent = time.getparent()
-    before = (parent.text or "") if parent is not None else ""
-    return bool(UPDATED_WORDS.search(before))
+    if parent is None:
+        return False
+    # what the line says before the time: "Updated", or "<span>Last updated</span>"
+    before = [parent.text or "", *(text_of(el) + " " + (el.tail or "")
+                                   for el in time.itersiblings(preceding=True))]
+    return bool(UPDATED_WORDS.search(" ".join(before)))
 
 
 def parse_date(value: str) -> datetime | None:
