@@ -274,6 +274,31 @@ def test_failures_back_off_ever_longer_and_one_success_clears_them(
     assert healthy.articles.count() == 1
 
 
+def test_a_source_failing_for_weeks_waits_a_day_and_stops_no_other(
+    http_server: LocalHTTPServer,
+) -> None:
+    http_server.routes["/dead.xml"] = (500, {"Content-Type": "text/plain"}, b"oops")
+    http_server.routes["/slow.xml"] = (429, {"Retry-After": "99999999999",
+                                             "Content-Type": "text/plain"}, b"go away")
+    link = serve_story(http_server, "/news/quay", 1, "Quay reopens")
+    http_server.routes["/good.xml"] = (200, RSS_TYPE, rss([Item(title="Quay reopens", link=link)]))
+    dead = source_create(feed_url=http_server.url("/dead.xml"), name="Dead")
+    Source.objects.filter(id=dead.id).update(consecutive_failures=40)  # five weeks of failing
+    slow = source_create(feed_url=http_server.url("/slow.xml"), name="Slow")
+    good = source_create(feed_url=http_server.url("/good.xml"), name="Good")
+
+    sources_ingest_due()
+
+    dead, slow = reloaded(dead), reloaded(slow)
+    assert dead.consecutive_failures == 41
+    day, week = timedelta(hours=24), timedelta(days=7)
+    poll_time = timedelta(seconds=1)  # between the attempt and its record
+    assert day <= dead.next_check_at - dead.last_attempt_at < day + poll_time
+    # Retry-After is honoured, up to a week
+    assert week <= slow.next_check_at - slow.last_attempt_at < week + poll_time
+    assert reloaded(good).articles.count() == 1
+
+
 def test_a_feed_gone_for_good_pauses_its_source_with_a_reason(
     http_server: LocalHTTPServer,
 ) -> None:

@@ -47,6 +47,8 @@ log = logging.getLogger("newsdesk.ingest")
 SOURCE_FAILURE = "newsdesk_source_failure"  # marks the log record of a source's failed poll
 
 MAX_BACKOFF = timedelta(hours=24)
+BACKOFF_DOUBLINGS_MAX = 16
+MAX_RETRY_AFTER = timedelta(days=7)
 
 
 def fetch_options() -> FetchOptions:
@@ -373,10 +375,13 @@ def source_record_failure(*, source: Source, error: IngestError) -> None:
     """Store the error in words and back off: 30 min, 1 h, 2 h ... at most a day."""
     now = timezone.now()
     failures = source.consecutive_failures + 1
-    delay = min(timedelta(minutes=source.poll_minutes) * (2 ** (failures - 1)), MAX_BACKOFF)
+    # the exponent stops growing long before the cap: 2**36 intervals overflow a timedelta
+    doublings = min(failures - 1, BACKOFF_DOUBLINGS_MAX)
+    delay = min(timedelta(minutes=source.poll_minutes) * 2 ** doublings, MAX_BACKOFF)
     status = error.status if isinstance(error, HTTPStatusError) else None
     if isinstance(error, HTTPStatusError) and error.retry_after:
-        delay = max(delay, timedelta(seconds=error.retry_after))
+        # honoured up to a week: "Retry-After: 99999999999" is no reason to stop for good
+        delay = max(delay, min(timedelta(seconds=error.retry_after), MAX_RETRY_AFTER))
     changes: dict[str, object] = {
         "consecutive_failures": failures,
         "last_error": str(error),
@@ -495,7 +500,10 @@ def _ingest_claimed(owner: str, sources: list[Source], *,
             except Exception as exc:  # an unexpected bug in one source must not stop the rest
                 log.exception("source %s crashed", source.id)
                 report = IngestReport(source_id=source.id, error=f"Internal error: {exc}")
-                source_record_failure(source=source, error=IngestError(report.error))
+                try:
+                    source_record_failure(source=source, error=IngestError(report.error))
+                except Exception:  # nor may recording it: the next run tries the source again
+                    log.exception("source %s: its failure could not be recorded", source.id)
             finally:
                 if not report.released:
                     source_release(source=source, owner=owner)
