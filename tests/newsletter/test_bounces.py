@@ -86,6 +86,18 @@ def test_complaint_suppresses(client: Client) -> None:
     assert subscriber.status == SubscriberStatus.SUPPRESSED
 
 
+def test_a_report_with_control_characters_is_recorded_without_them(client: Client) -> None:
+    """PostgreSQL refuses a NUL in text: a bounce report with one must still count."""
+    subscriber = make_subscriber("gone@example.org")
+    raw = dsn("gone@example.org").replace(b"User unknown", b"User unknown\x00\x00\x07 junk")
+    answer = _post(client, raw)
+    assert answer.status_code == 200
+    bounce = Bounce.objects.get(email="gone@example.org")
+    assert "\x00" not in bounce.diagnostic and "User unknown junk" in bounce.diagnostic
+    subscriber.refresh_from_db()
+    assert subscriber.status == SubscriberStatus.SUPPRESSED
+
+
 def test_endpoint_needs_its_key(client: Client) -> None:
     subscriber = make_subscriber("safe@example.org")
     assert _post(client, dsn("safe@example.org"), key="0" * 32).status_code == 404

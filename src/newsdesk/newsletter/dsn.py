@@ -4,12 +4,15 @@ or a mailed unsubscribe request (the mailto in List-Unsubscribe). Pure: bytes in
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses
+
+from newsdesk.ingest.clean import NOT_TEXT
 
 TOKEN_IN_SUBJECT = re.compile(r"unsubscribe\s+(\S+)", re.IGNORECASE)
 
@@ -72,6 +75,14 @@ def _feedback(message: Message, part: Message) -> list[Report]:
 
 
 def reports_from_message(raw: bytes) -> list[Report]:
+    """What the message reports, every field text: a report is foreign input, and a NUL in it
+    (which PostgreSQL refuses in text) must not cost the bounce."""
+    return [dataclasses.replace(report, **{
+        field.name: " ".join(NOT_TEXT.sub("", getattr(report, field.name)).split())
+        for field in dataclasses.fields(report)}) for report in _reports(raw)]
+
+
+def _reports(raw: bytes) -> list[Report]:
     message = message_from_bytes(raw, policy=policy.compat32)
     if message.get_content_type() == "multipart/report":
         report_type = str(message.get_param("report-type", "")).lower()
