@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -207,3 +208,18 @@ def test_killed_sender_resumes_without_duplicates_or_gaps(tmp_path: Path) -> Non
     per_recipient = Counter(m.rcpt_tos[0] for m in server.sink.received)
     assert len(per_recipient) == RECIPIENTS
     assert set(per_recipient.values()) == {1}
+
+
+@pytest.mark.django_db
+def test_daily_digests_keep_their_hour_under_an_hourly_schedule() -> None:
+    start = datetime(2025, 3, 2, 8, 0, 30, tzinfo=UTC)  # the last digest went at 08:00
+    reader = make_subscriber("reader@example.org", last_digest_at=start)
+    planned = []
+    for hour in range(1, 24 * 6 + 1):  # the beat's hourly run, for six days
+        now = start + timedelta(hours=hour, seconds=-20)  # runs come a little early, or late
+        make_article(title=f"Story {hour}", published=now - timedelta(minutes=30))
+        digest = digest_plan(frequency="daily", now=now)
+        if digest is not None and Delivery.objects.filter(digest=digest, subscriber=reader):
+            planned.append(now)
+    assert len(planned) == 6  # one a day
+    assert {when.hour for when in planned} == {8}  # at the hour the reader got used to

@@ -21,8 +21,10 @@ from newsdesk.newsletter.tokens import TokenCheck
 
 PERIODS = {Frequency.DAILY: timedelta(days=1), Frequency.WEEKLY: timedelta(days=7)}
 # A subscriber is due a little before a full period has passed, so a job that runs at the same
-# hour every day (or week) never skips one because it started a few minutes early.
-DUE_SLACK = timedelta(hours=2)
+# hour every day (or week) never skips one because it started a few minutes early. Less than
+# the hour between the schedule's runs: with two hours, an hourly run sent "daily" digests every
+# 22 hours, two hours earlier each day.
+DUE_SLACK = timedelta(minutes=15)
 MAX_ARTICLES = 30
 
 
