@@ -106,6 +106,62 @@ def test_ctrl_c_during_ingest_frees_what_it_claimed_and_says_so(
                       ).fetchone() == (0,)
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie is gone, only not yet reaped
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_to_a_multi_process_ingest_stops_its_workers_and_frees_its_claims(
+    newsdesk: NewsdeskCommand, http_server: LocalHTTPServer, tmp_path: Path, signum: int
+) -> None:
+    def slow(request: RequestHandler) -> None:
+        if request.pause(30):
+            request.send_plain(200, RSS_TYPE, rss([]))
+
+    for n in range(40):  # enough for worker processes (32 at least)
+        http_server.routes[f"/feed{n}.xml"] = slow
+    feeds = [http_server.url(f"/feed{n}.xml") for n in range(40)]
+    newsdesk("shell", "-c", "from newsdesk.sources.models import Source; "
+             f"Source.objects.bulk_create(Source(feed_url=u, name=u) for u in {feeds!r})")
+    running = subprocess.Popen([*newsdesk.command, "ingest", "--processes", "2"],  # noqa: S603
+                               env=newsdesk.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    deadline = time.monotonic() + 20
+    while not (workers := _children(running.pid)):
+        assert time.monotonic() < deadline, "no worker process started"
+        time.sleep(0.2)
+    time.sleep(1)
+
+    running.send_signal(signum)  # to the parent alone, as a supervisor or `kill` sends it
+    out, errors = running.communicate(timeout=30)
+
+    assert running.returncode == 130, errors
+    assert "Traceback" not in errors
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers):
+        assert time.monotonic() < deadline, "a worker process outlived the run"
+        time.sleep(0.2)
+    db = sqlite3.connect(tmp_path / "home" / "db.sqlite3")
+    assert db.execute("SELECT count(*) FROM sources_source WHERE lease_owner != ''"
+                      ).fetchone() == (0,)
+
+
 def test_the_url_of_an_article_waiting_for_review_comes_with_a_warning(
     newsdesk: NewsdeskCommand, http_server: LocalHTTPServer
 ) -> None:

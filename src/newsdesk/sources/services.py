@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import ctypes
+import ctypes.util
 import logging
 import multiprocessing
+import os
 import re
+import signal
 import uuid
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -46,6 +50,7 @@ from newsdesk.sources.writeturn import write_turn, write_turns_join
 log = logging.getLogger("newsdesk.ingest")
 SOURCE_FAILURE = "newsdesk_source_failure"  # marks the log record of a source's failed poll
 
+PR_SET_PDEATHSIG = 1  # prctl(2)
 MAX_BACKOFF = timedelta(hours=24)
 BACKOFF_DOUBLINGS_MAX = 16
 MAX_RETRY_AFTER = timedelta(days=7)
@@ -549,18 +554,30 @@ def _ingest_in_processes(owner: str, sources: list[Source], *, processes: int,
                              initializer=_worker_start) as pool:
         futures = {pool.submit(_ingest_chunk, owner, [s.id for s in chunk]): chunk
                    for chunk in chunks}
-        for future in as_completed(futures):
-            try:
-                done = future.result()
-            except Exception as exc:  # the worker died: its sources wait for their lease to end
-                log.exception("an ingest worker process failed")
-                done = [IngestReport(source_id=s.id, error=f"Internal error: {exc}")
-                        for s in futures[future]]
-            for report in done:
-                reports.append(report)
-                if callable(on_done):
-                    on_done(by_id[report.source_id], report)
+        try:
+            _collect(futures, by_id, reports, on_done)
+        except KeyboardInterrupt:  # stop now: the workers with us, not after their chunks
+            pool.shutdown(wait=False, cancel_futures=True)
+            for child in multiprocessing.active_children():
+                child.terminate()
+            raise
     return reports
+
+
+def _collect(futures: dict[Future[list[IngestReport]], list[Source]], by_id: dict[int, Source],
+             reports: list[IngestReport], on_done: object) -> None:
+    """The workers' reports as their chunks finish, each passed to on_done."""
+    for future in as_completed(futures):
+        try:
+            done = future.result()
+        except Exception as exc:  # the worker died: its sources wait for their lease to end
+            log.exception("an ingest worker process failed")
+            done = [IngestReport(source_id=s.id, error=f"Internal error: {exc}")
+                    for s in futures[future]]
+        for report in done:
+            reports.append(report)
+            if callable(on_done):
+                on_done(by_id[report.source_id], report)
 
 
 def _chunks_by_host(sources: list[Source], *, size: int) -> list[list[Source]]:
@@ -582,6 +599,22 @@ def _worker_start() -> None:
     politeness_reset()
     if connection.vendor == "sqlite":
         write_turns_join(str(connection.settings_dict["NAME"]))
+    # A worker goes with its parent: killed by a supervisor that signals the parent alone, the
+    # parent could not wait for it, and it would go on fetching as an orphan.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, if it had one
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """Linux's PR_SET_PDEATHSIG: SIGTERM when the parent dies; elsewhere nothing."""
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it died before we asked
+        os._exit(1)
 
 
 def _ingest_chunk(owner: str, source_ids: list[int]) -> list[IngestReport]:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from argparse import ArgumentParser
 from typing import Any
@@ -12,6 +13,10 @@ from tqdm import tqdm
 
 from newsdesk.sources.models import Source
 from newsdesk.sources.services import SOURCE_FAILURE, IngestReport, sources_ingest_due
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _not_reported_here(record: logging.LogRecord) -> bool:
@@ -51,6 +56,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"{source.name}: {report.error}")
 
         logging.getLogger("newsdesk.ingest").addFilter(_not_reported_here)
+        # A supervisor's SIGTERM (systemd, `timeout`, `kill`) stops the run as Ctrl-C does.
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             reports = sources_ingest_due(include_not_due=options["all"], source_ids=ids,
                                          on_done=done, processes=max(1, options["processes"]))
