@@ -299,6 +299,20 @@ def test_a_source_failing_for_weeks_waits_a_day_and_stops_no_other(
     assert reloaded(good).articles.count() == 1
 
 
+def test_redis_away_is_no_fault_of_the_publishers(http_server: LocalHTTPServer,
+                                                  settings: Settings) -> None:
+    settings.NEWSDESK_REDIS_URL = "redis://127.0.0.1:1/0"  # the per-host limits' Redis: down
+    link = serve_story(http_server, "/news/quay", 1, "Quay reopens")
+    http_server.routes["/feed.xml"] = (200, RSS_TYPE, rss([Item(title="Quay reopens", link=link)]))
+    source = source_create(feed_url=http_server.url("/feed.xml"), content=ContentPolicy.FULL)
+
+    poll(source)
+
+    source = reloaded(source)
+    assert (source.consecutive_failures, source.last_error) == (0, "")
+    assert source.articles.get().is_excerpt is False  # the page was fetched too
+
+
 def test_a_feed_gone_for_good_pauses_its_source_with_a_reason(
     http_server: LocalHTTPServer,
 ) -> None:

@@ -9,6 +9,7 @@ at most `hold` seconds, so the turns of a worker that was killed free themselves
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -26,6 +27,8 @@ from django.conf import settings
 
 KEY_PREFIX = "newsdesk:host"
 BUSY_POLL = (0.005, 0.02)  # seconds between two asks while a host has no free turn (jittered)
+
+log = logging.getLogger("newsdesk.ingest")
 
 
 @dataclass(frozen=True)
@@ -65,11 +68,21 @@ def host_turn(url: str) -> Iterator[None]:
     """Wait for a turn at url's host, hold it for the body of the with-block."""
     gate = current_gate()
     host = host_key(url)
-    token = gate.acquire(host)
+    try:
+        token = gate.acquire(host)
+    except redis.RedisError as exc:
+        # Redis away is no publisher's fault: the fetch goes on under this process's own limits
+        # (the others fall back alike), and no source is marked failing for it.
+        log.warning("per-host limits: Redis does not answer (%s); this process keeps its own", exc)
+        gate = local_gate(current_limits())
+        token = gate.acquire(host)
     try:
         yield
     finally:
-        gate.release(host, token)
+        try:
+            gate.release(host, token)
+        except redis.RedisError:
+            pass  # the turn runs out on its own, after its hold
 
 
 def current_gate() -> Gate:
