@@ -74,6 +74,30 @@ def test_temporary_refusal_is_retried_with_backoff(smtp_server, settings) -> Non
 
 
 @pytest.mark.django_db
+def test_a_runner_that_lost_its_lease_while_it_waited_sends_nothing_more(
+        smtp_server, settings, monkeypatch) -> None:
+    settings.NEWSDESK_SMTP_RETRY_SECONDS = 1
+    make_article(title="Harbour news", regions=["asia"])
+    make_subscriber("busy@example.org")
+    smtp_server.sink.replies["busy@example.org"] = ["451 4.7.1 Greylisted, try again later"]
+    digest = digest_plan(frequency="daily")
+    assert digest is not None
+    real_sleep = time.sleep
+
+    def taken_meanwhile(seconds: float) -> None:
+        # while this runner waits, its lease runs out and a second runner takes the digest
+        Digest.objects.filter(id=digest.id).update(lease_owner="elsewhere:1:x")
+        real_sleep(min(seconds, 0.05))
+
+    monkeypatch.setattr("newsdesk.newsletter.sending.time.sleep", taken_meanwhile)
+    stats = digest_deliver(digest=digest, retry_wait_max=5)
+
+    assert stats.busy and stats.sent == 0  # the retry is the other runner's to send
+    assert len(smtp_server.sink.to("busy@example.org")) == 0
+    assert Delivery.objects.get().status == DeliveryStatus.DEFERRED
+
+
+@pytest.mark.django_db
 def test_deferred_recipients_wait_for_the_next_run(smtp_server, settings) -> None:
     settings.NEWSDESK_SMTP_RETRY_SECONDS = 600
     make_article(title="Harbour news", regions=["asia"])

@@ -157,8 +157,25 @@ def _lease_take(digest: Digest, owner: str) -> bool:
         lease_owner=owner, lease_until=now + LEASE) == 1
 
 
+def _lease_renew(digest: Digest, owner: str) -> bool:
+    """Hold the lease another LEASE; False when it is no longer ours (it ran out, and another
+    runner took it): then this one must send nothing more."""
+    return Digest.objects.filter(id=digest.id, lease_owner=owner).update(
+        lease_until=timezone.now() + LEASE) == 1
+
+
 def _lease_release(digest: Digest, owner: str) -> None:
     Digest.objects.filter(id=digest.id, lease_owner=owner).update(lease_owner="", lease_until=None)
+
+
+def _sleep_holding(digest: Digest, owner: str, seconds: float) -> bool:
+    """Sleep, renewing the lease as it goes; False when it was lost meanwhile."""
+    end = time.monotonic() + max(0.0, seconds)
+    while (left := end - time.monotonic()) > 0:
+        time.sleep(min(left, LEASE.total_seconds() / 3))
+        if not _lease_renew(digest, owner):
+            return False
+    return _lease_renew(digest, owner)
 
 
 # Delivering -------------------------------------------------------------------------------
@@ -279,12 +296,13 @@ def _deliver_pass(digest: Digest, senders: list[_Sender], results: queue.Queue[_
     after_id, exhausted, in_flight = 0, False, 0
     renewed = time.monotonic()
     while True:
-        while idle and waiting and not stats.halted:
+        while idle and waiting and not stats.halted and not stats.busy:
             idle.pop().inbox.put(waiting.popleft())
             in_flight += 1
         done = _drain(results)
         if not done:
-            if not stats.halted and not exhausted and len(waiting) < 2 * len(senders):
+            if (not stats.halted and not stats.busy and not exhausted
+                    and len(waiting) < 2 * len(senders)):
                 if not rows:
                     started = time.perf_counter()
                     rows.extend(deliveries_due(digest=digest, now=timezone.now(),
@@ -318,8 +336,10 @@ def _deliver_pass(digest: Digest, senders: list[_Sender], results: queue.Queue[_
             stats.smtp_seconds += seconds
         in_flight -= len(done)
         if time.monotonic() - renewed > LEASE.total_seconds() / 3:
-            Digest.objects.filter(id=digest.id, lease_owner=owner).update(
-                lease_until=timezone.now() + LEASE)
+            if not _lease_renew(digest, owner):
+                log.warning("digest %s: the lease was lost; another runner sends the rest",
+                            digest.id)
+                stats.busy = True  # what was handed out finishes; nothing more goes out
             renewed = time.monotonic()
 
 
@@ -350,6 +370,8 @@ def digest_deliver(*, digest: Digest, connections: int | None = None,
     try:
         while True:
             _deliver_pass(digest, senders, results, builder, stats, owner)
+            if stats.busy:
+                break
             if stats.halted:
                 log.error("digest %s stopped: the mail server answered %s", digest.id,
                           stats.halted)
@@ -362,7 +384,9 @@ def digest_deliver(*, digest: Digest, connections: int | None = None,
             wait = (retry_at - timezone.now()).total_seconds()
             if wait > retry_wait_max:
                 break
-            time.sleep(max(0.0, wait))
+            if not _sleep_holding(digest, owner, wait):
+                stats.busy = True
+                break
     finally:
         sys.setswitchinterval(switch_interval)
         for sender in senders:
