@@ -660,3 +660,31 @@ def test_a_large_run_is_shared_over_processes_by_host_and_stores_every_item_once
     finally:
         for server in servers:
             server.stop()
+
+
+def test_a_long_run_keeps_its_claims_so_a_second_runner_fetches_nothing_twice(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    def slow(request: RequestHandler) -> None:
+        if request.pause(0.5):
+            request.send_plain(200, RSS_TYPE, rss([]))
+
+    for n in range(12):
+        http_server.routes[f"/feed{n}.xml"] = slow
+    feeds = [http_server.url(f"/feed{n}.xml") for n in range(12)]
+    # a 2-second lease, one request at a time to the host: the run takes about 6 s
+    newsdesk = NewsdeskCommand(tmp_path / "home", NEWSDESK_LEASE_SECONDS="2",
+                               NEWSDESK_HOST_CONCURRENCY="1", NEWSDESK_LOG_LEVEL="ERROR")
+    newsdesk("migrate", "-v0")
+    newsdesk("shell", "-c", "from newsdesk.sources.models import Source; "
+             f"Source.objects.bulk_create(Source(feed_url=u, name=u) for u in {feeds!r})")
+    first = subprocess.Popen([*newsdesk.command, "ingest"], env=newsdesk.env,  # noqa: S603
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3.5)  # the first run's lease would have run out by now
+
+    second = newsdesk("ingest").stdout
+    first.communicate(timeout=60)
+
+    assert second.startswith("0 sources polled"), second
+    for n in range(12):  # each feed asked for once
+        assert len(http_server.requests_to(f"/feed{n}.xml")) == 1, n

@@ -10,10 +10,17 @@ import multiprocessing
 import os
 import re
 import signal
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import (
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    as_completed,
+    wait,
+)
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
@@ -160,6 +167,33 @@ def source_claim_due(*, limit: int = 100, include_not_due: bool = False,
         ids = list(candidates.order_by("next_check_at").values_list("id", flat=True)[:limit])
         Source.objects.filter(free, id__in=ids).update(lease_owner=owner, lease_until=until)
     return owner, list(Source.objects.filter(lease_owner=owner).order_by("next_check_at"))
+
+
+def sources_lease_renew(*, owner: str) -> int:
+    """Hold every source this runner has claimed for another lease; how many it holds."""
+    until = timezone.now() + timedelta(seconds=settings.NEWSDESK_LEASE_SECONDS)
+    with write_turn():
+        return Source.objects.filter(lease_owner=owner).update(lease_until=until)
+
+
+class _LeaseKeeper:
+    """Renews a run's claims as it goes: a long run outlasts its lease, and a second runner
+    would claim (and fetch again) the sources this one has not reached yet."""
+
+    def __init__(self, owner: str) -> None:
+        self.owner = owner
+        self.every = settings.NEWSDESK_LEASE_SECONDS / 3
+        self.renewed = time.monotonic()
+
+    def hold_while(self, pending: Future[FeedPoll]) -> None:
+        """Wait for pending (a feed being fetched), renewing the claims as often as needed."""
+        while True:
+            if time.monotonic() - self.renewed > self.every:
+                sources_lease_renew(owner=self.owner)
+                self.renewed = time.monotonic()
+            if pending.done():
+                return
+            wait([pending], timeout=self.every)
 
 
 def source_release(*, source: Source, owner: str) -> None:
@@ -491,8 +525,10 @@ def _ingest_claimed(owner: str, sources: list[Source], *,
         unchanged.clear()
 
     options = fetch_options()
+    lease = _LeaseKeeper(owner)
     with make_client(options) as client, _FeedPoller(options=options, client=client) as poller:
         for source, poll in poller.polls(sources):
+            lease.hold_while(poll)
             if _plainly_not_modified(poll):
                 unchanged.append(source)
                 if len(unchanged) >= NOT_MODIFIED_BATCH:
