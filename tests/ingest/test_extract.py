@@ -218,6 +218,10 @@ def extract(body: str, *, head: str = "", rule: SiteRule | None = None) -> Extra
         ('The lamp room. <span class="photo-credit">© Ann Lowe</span>', "The lamp room.",
          "Ann Lowe"),
         ('The lamp room. <small class="copyright">Ann Lowe</small>', "The lamp room.", "Ann Lowe"),
+        ("The lamp room. <small>Ann Lowe/Point Packet</small>", "The lamp room.",
+         "Ann Lowe/Point Packet"),  # the last small print of a caption is its credit
+        ("Scaffolding goes up on Monday. (AP Photo/Ann Lowe)", "Scaffolding goes up on Monday.",
+         "AP Photo/Ann Lowe"),  # an agency's credit, whole
         ("La salle de la lanterne. Crédit photo : Anne Leroux", "La salle de la lanterne.",
          "Anne Leroux"),
         ("La salle de la lanterne. Photo&nbsp;: Anne Leroux", "La salle de la lanterne.",
@@ -440,6 +444,14 @@ def test_published_is_not_the_update_time_whatever_marks_it() -> None:
 def test_published_written_in_words_in_other_languages(written: str) -> None:
     assert extract(f'<p class="dateline">{written}</p>' + PARAGRAPHS).published == datetime(
         2025, 6, 4, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("en-US", datetime(2025, 6, 4, tzinfo=UTC)),
+                                                ("en-GB", datetime(2025, 4, 6, tzinfo=UTC))])
+def test_a_numeric_date_is_read_in_the_page_s_own_order(lang: str, expected: datetime) -> None:
+    html = page('<p class="dateline">Published 06/04/2025</p>' + PARAGRAPHS).replace(
+        b'<html lang="en">', f'<html lang="{lang}">'.encode())
+    assert extract_article(html, url="https://pointpacket.example/a").published == expected
 
 
 def test_published_with_a_dotted_september() -> None:

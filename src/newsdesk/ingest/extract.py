@@ -49,6 +49,8 @@ CREDIT_PREFIX = re.compile(
 CAPTION_CREDIT = re.compile(rf"(?:^|[.!?;|/—–-]|\(|\s(?=©))\s*((?:{CREDIT_WORDS})\s*(?:credit)?"
                             r"\s*[:：]|©|(?:photo(?:graph)?s?|picture)\s+by\b)\s*([^()]+?)\)?\s*$",
                             re.IGNORECASE)
+# "Scaffolding goes up on Monday. (AP Photo/Jane Roe)": a news agency's credit.
+AGENCY_CREDIT = re.compile(r"\(\s*((?:[A-Z][\w.&'-]*\s+){1,3}Photos?\s*/\s*[^()/]+?)\s*\)\s*$")
 # "The turbine above the village | Dale Whitby": a bare name after a bar is a credit.
 PIPE_CREDIT = re.compile(r"\s+\|\s+((?:[A-ZÀ-Ý][\w'’.-]*\s?){1,4}(?:/[\w .'-]+)?)\s*$")
 CAPTION_SEPARATORS = " (|/—–-"  # what stood between the caption and its credit
@@ -578,6 +580,10 @@ def _is_portrait(img: lxml.html.HtmlElement) -> bool:
 
 def _split_credit(caption: str, notes: list[str]) -> tuple[str, str]:
     """'A harbour at dawn. Photo: Jane Roe' -> ('A harbour at dawn.', 'Jane Roe')."""
+    match = AGENCY_CREDIT.search(caption)
+    if match:  # "(AP Photo/Jane Roe)": the agency's form, kept whole
+        notes.append("credit: agency photo credit in the caption")
+        return caption[: match.start()].strip(), match.group(1).strip()
     match = CAPTION_CREDIT.search(caption)
     if match:
         notes.append("credit: caption text")

@@ -65,6 +65,9 @@ TEXT_DATE = re.compile(
 TEXT_TIME_ZONE = re.compile(r"\b(\d{1,2})[:h](\d{2})\s*(utc|gmt|bst|cest|cet|eest|eet)\b",
                             re.IGNORECASE)
 DATE_TEXT_MAX_CHARS = 120
+# Locales that write a date as month/day/year (the United States, the Philippines ...).
+MONTH_FIRST = frozenset({"en-us", "en-ph", "en-fm", "en-mh", "en-pw", "en-as", "en-gu",
+                         "en-mp", "en-pr", "en-vi", "en-um"})
 
 
 def fold(text: str) -> str:
@@ -116,7 +119,8 @@ def page_meta(doc: lxml.html.HtmlElement, url: str) -> PageMeta:
     meta.author, how = _author(doc, props, ld, meta.site_name)
     if meta.author:
         meta.notes.append(f"author: {how}")
-    meta.published, how = _published(doc, props, ld)
+    locale = (doc.get("lang") or props.get("og:locale") or "").replace("_", "-").lower()
+    meta.published, how = _published(doc, props, ld, month_first=locale in MONTH_FIRST)
     if meta.published:
         meta.notes.append(f"published: {how}")
 
@@ -300,8 +304,8 @@ def normalise_author(value: str) -> str:
 # -- date ---------------------------------------------------------------------------------------
 
 
-def _published(doc: lxml.html.HtmlElement, props: dict[str, str],
-               ld: dict[str, object]) -> tuple[datetime | None, str]:
+def _published(doc: lxml.html.HtmlElement, props: dict[str, str], ld: dict[str, object], *,
+               month_first: bool = False) -> tuple[datetime | None, str]:
     for label, value in (("article:published_time", props.get("article:published_time")),
                          ("json-ld datePublished", ld.get("datePublished")),
                          ("meta date", props.get("date")), ("meta dc.date", props.get("dc.date")),
@@ -320,7 +324,7 @@ def _published(doc: lxml.html.HtmlElement, props: dict[str, str],
             continue
         updated = UPDATED_WORDS.search(text)  # "Published 4 June, updated 5 June": the first
         text = text[:updated.start()] if updated else text
-        parsed = parse_text_date(text)
+        parsed = parse_text_date(text, month_first=month_first)
         if parsed:
             return parsed, "date written on the page"
     return None, "none found"
@@ -355,8 +359,9 @@ def parse_date(value: str) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def parse_text_date(text: str) -> datetime | None:
-    """A date as a page writes it: '26 May 2025', '2 de junio de 2025 - 10:00 CEST', '03/06/2025'.
+def parse_text_date(text: str, *, month_first: bool = False) -> datetime | None:
+    """A date as a page writes it: '26 May 2025', '2 de junio de 2025 - 10:00 CEST', '03/06/2025'
+    (day first; month first on a page in American English: month_first).
 
     A time is kept only with its zone; without one, the day at midnight UTC.
     """
@@ -373,6 +378,8 @@ def parse_text_date(text: str) -> datetime | None:
                 groups["year2"])
         else:
             day, month, year = int(groups["d3"]), int(groups["m3"]), int(groups["y3"])
+            if month_first:
+                day, month = month, day
         when = datetime(year, month, day, tzinfo=UTC)
     except (KeyError, ValueError):
         return None
