@@ -558,6 +558,16 @@ def test_what_the_page_shows_around_the_text_stays_out_and_the_text_stays_in() -
     assert [q.text for q in article.pull_quotes] == [quote]  # printed twice, quoted once
 
 
+def test_a_related_label_goes_with_its_list_of_links() -> None:
+    related = ('<p><strong>Related</strong></p><ul><li><a href="/n/2">Ferry fares rise</a></li>'
+               '<li><a href="/n/3">New pier opens</a></li></ul>')
+    facts = "<h3>Related</h3><ul><li>The lamp was lit in 1883.</li><li>It is 31 m tall.</li></ul>"
+    article = extract(PARAGRAPHS[:400] + related + PARAGRAPHS[400:] + facts)
+    texts = body_texts(article)
+    assert "Related" not in texts and "Ferry fares rise" not in article.body_html
+    assert "The lamp was lit in 1883." in article.body_html  # a list of text stays, label too
+
+
 def test_a_body_recovered_from_json_ld_reads_as_text_not_markup() -> None:
     body = "".join(f"<p>Paragraph {n}: the lamp room&#8217;s lens was cleaned by hand every "
                    "morning for a century, the keepers\u2019 log says.</p>" for n in range(12))

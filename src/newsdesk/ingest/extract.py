@@ -79,6 +79,10 @@ CTA_WORDS = re.compile(r"sign (?:me )?up|subscribe|newsletter|donate|\bgive\b|su
                        re.IGNORECASE)
 TEASER_MAX_CHARS = 200
 TEASER_LINK_SHARE = 0.5  # a short line that is mostly a link points elsewhere
+RELATED_LABEL = re.compile(
+    r"(?:related(?: stories| articles| coverage| links| reading)?|read more|more on this"
+    r"(?: story)?|see also|also read|read also|lire aussi|à lire aussi|lea también|leer más|"
+    r"mehr zum thema|weiterlesen|اقرأ أيضا|читайте также)\s*[:.]?", re.IGNORECASE)
 QUOTE_MAX_CHARS = 320
 QUOTE_MIN_KEY = 24  # shorter repeats are coincidence, not a pull quote
 QUOTE_MARKS = re.compile(r"[\"'“”‘’«»„‟‹›\s.,;:!?…—–-]+")
@@ -756,8 +760,17 @@ def _looks_like_caption(p: lxml.html.HtmlElement) -> bool:
 
 
 def _drop_teasers(doc: lxml.html.HtmlElement, notes: list[str]) -> None:
-    """'Read more: <link>' lines and other short lines that are mostly a link elsewhere."""
+    """'Read more: <link>' lines and other short lines that are mostly a link elsewhere, and a
+    list of links under a 'Related' label, with its label."""
     dropped = 0
+    for label in list(doc.iter("p", "h2", "h3", "h4", "h5", "div")):
+        following = label.getnext()
+        if (label.getparent() is not None and following is not None
+                and following.tag in ("ul", "ol") and RELATED_LABEL.fullmatch(text_of(label))
+                and all(_mostly_linked(item) for item in following.iter("li"))):
+            following.drop_tree()
+            label.drop_tree()
+            dropped += 2
     for el in list(doc.iter("p", "div")):
         if el.getparent() is None or (el.tag == "div" and any(
                 isinstance(c.tag, str) and c.tag in BLOCK_TAGS | {"div"} for c in el)):
@@ -771,6 +784,12 @@ def _drop_teasers(doc: lxml.html.HtmlElement, notes: list[str]) -> None:
             dropped += 1
     if dropped:
         notes.append(f"teasers: {dropped} lines that are mostly a link dropped")
+
+
+def _mostly_linked(el: lxml.html.HtmlElement) -> bool:
+    text = text_of(el)
+    return bool(text) and sum(len(text_of(a)) for a in el.iter("a")) / len(text) >= (
+        TEASER_LINK_SHARE)
 
 
 def _drop_boilerplate(doc: lxml.html.HtmlElement) -> None:
