@@ -558,6 +558,12 @@ def test_what_the_page_shows_around_the_text_stays_out_and_the_text_stays_in() -
     assert [q.text for q in article.pull_quotes] == [quote]  # printed twice, quoted once
 
 
+def test_an_article_in_several_pages_says_only_the_first_is_taken() -> None:
+    pager = '<div class="pagination"><span>Page 1 of 2</span> <a href="?page=2">Next</a></div>'
+    assert any("further pages" in note for note in extract(PARAGRAPHS + pager).notes)
+    assert not any("further pages" in note for note in extract(PARAGRAPHS).notes)
+
+
 def test_a_related_label_goes_with_its_list_of_links() -> None:
     related = ('<p><strong>Related</strong></p><ul><li><a href="/n/2">Ferry fares rise</a></li>'
                '<li><a href="/n/3">New pier opens</a></li></ul>')

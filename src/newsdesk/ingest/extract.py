@@ -79,6 +79,7 @@ CTA_WORDS = re.compile(r"sign (?:me )?up|subscribe|newsletter|donate|\bgive\b|su
                        re.IGNORECASE)
 TEASER_MAX_CHARS = 200
 TEASER_LINK_SHARE = 0.5  # a short line that is mostly a link points elsewhere
+PAGE_ONE_OF = re.compile(r"\bpage 1 (?:of|/) [2-9]\d?\b", re.IGNORECASE)
 RELATED_LABEL = re.compile(
     r"(?:related(?: stories| articles| coverage| links| reading)?|read more|more on this"
     r"(?: story)?|see also|also read|read also|lire aussi|à lire aussi|lea también|leer más|"
@@ -130,6 +131,8 @@ def extract_article(content: bytes | str, *, url: str, encoding: str | None = No
     if site_rule != SiteRule():
         notes.append(f"site rule: {'the source' if rule and site_rule is rule else host}")
 
+    if PAGE_ONE_OF.search(doc.text_content()[:200_000]):
+        notes.append("the article goes on over further pages: only this one is taken")
     _drop_boxes(doc, notes)
     _drop_all(doc, generic_rules().remove + site_rule.remove)
     _unwrap_layout_tables(doc)
