@@ -558,6 +558,18 @@ def test_what_the_page_shows_around_the_text_stays_out_and_the_text_stays_in() -
     assert [q.text for q in article.pull_quotes] == [quote]  # printed twice, quoted once
 
 
+def test_lists_keep_their_numbers_and_terms_through_the_extractor() -> None:
+    lists = ('<ol start="4"><li>Fourth, the lamp room, where the great lens turned every night '
+             "for a century.</li><li>Fifth, the gallery that circles the lantern, open to "
+             "visitors on summer weekends.</li></ol><dl><dt>Height of the tower</dt><dd>Thirty-one"
+             " metres from the rock to the weather vane.</dd><dt>First lit</dt><dd>On the first "
+             "night of October 1883, by keeper Tomas Hale.</dd></dl>")
+    first, rest = PARAGRAPHS.split("</p>", 1)
+    body = "".join(extract(first + "</p>" + lists + rest).body_html.split())
+    assert '<olstart="4"><li>Fourth,thelamproom,' in body
+    assert "<dl><dt>Heightofthetower</dt><dd>Thirty-one" in body
+
+
 def test_an_article_in_several_pages_says_only_the_first_is_taken() -> None:
     pager = '<div class="pagination"><span>Page 1 of 2</span> <a href="?page=2">Next</a></div>'
     assert any("further pages" in note for note in extract(PARAGRAPHS + pager).notes)

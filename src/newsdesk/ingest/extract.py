@@ -9,6 +9,7 @@ clean stage does that, last. Every decision leaves a note naming the rule that m
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 from collections.abc import Iterable, Iterator
@@ -820,7 +821,10 @@ def _body_blocks(doc: lxml.html.HtmlElement, url: str, rule: SiteRule, article_b
             notes.append(f"body: site rule {rule.body!r}")
             return list(_blocks_from_container(containers[0]))
         notes.append(f"body: site rule {rule.body!r} matched nothing; generic extractor used")
-    ordered = {"".join(ol.text_content().split()) for ol in doc.iter("ol")}
+    # trafilatura writes every list as <ul>: the page's own lists say which were numbered (and
+    # from where) and which were term and description
+    ordered = {"".join(ol.text_content().split()): ol.get("start", "") for ol in doc.iter("ol")}
+    described = {"".join(dl.text_content().split()): dl for dl in doc.iter("dl")}
     extracted = trafilatura.extract(
         lxml.html.tostring(doc, encoding="unicode"), url=url, output_format="html",
         include_comments=False, include_tables=True, include_images=False,
@@ -831,9 +835,14 @@ def _body_blocks(doc: lxml.html.HtmlElement, url: str, rule: SiteRule, article_b
         body = lxml.html.document_fromstring(extracted).find("body")
         if body is not None:
             blocks = list(_blocks_from_container(body))
-    for block in blocks:
-        if block.tag == "ul" and "".join(block.text_content().split()) in ordered:
-            block.tag = "ol"  # trafilatura writes every list as <ul>; numbered steps stay numbered
+    for index, block in enumerate(blocks):
+        key = "".join(block.text_content().split()) if block.tag == "ul" else None
+        if key in ordered:
+            block.tag = "ol"
+            if ordered[key].strip().isdigit():
+                block.set("start", ordered[key].strip())
+        elif key in described:
+            blocks[index] = copy.deepcopy(described[key])
     if article_body:
         found = sum(len(text_of(b).split()) for b in blocks)
         if len(article_body.split()) > RECOVERY_RATIO * found:
