@@ -558,6 +558,17 @@ def test_what_the_page_shows_around_the_text_stays_out_and_the_text_stays_in() -
     assert [q.text for q in article.pull_quotes] == [quote]  # printed twice, quoted once
 
 
+def test_footnotes_keep_their_markers_and_their_notes() -> None:
+    first, rest = PARAGRAPHS.split("</p>", 1)
+    marked = first.replace("years of service.", 'years of service.<sup id="r1"><a href="#fn1">'
+                           "1</a></sup>")
+    notes = ('<h2>Notes</h2><p id="fn1">1. <a href="https://www.heritage.example/awards/114">'
+             "Heritage Fund, grant notice 114</a>, March 2025.</p>")
+    article = extract(marked + "</p>" + rest + notes)
+    assert "142 years of service.[1]</p>" in article.body_html  # not a link to the home page
+    assert "Heritage Fund, grant notice 114" in article.body_html  # the note is no teaser
+
+
 def test_lists_keep_their_numbers_and_terms_through_the_extractor() -> None:
     lists = ('<ol start="4"><li>Fourth, the lamp room, where the great lens turned every night '
              "for a century.</li><li>Fifth, the gallery that circles the lantern, open to "

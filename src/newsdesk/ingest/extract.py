@@ -80,6 +80,7 @@ CTA_WORDS = re.compile(r"sign (?:me )?up|subscribe|newsletter|donate|\bgive\b|su
                        re.IGNORECASE)
 TEASER_MAX_CHARS = 200
 TEASER_LINK_SHARE = 0.5  # a short line that is mostly a link points elsewhere
+FOOTNOTE_MARK = re.compile(r"\[?(?:\d{1,3}|[a-z]|[*†‡§¶])\]?")
 PAGE_ONE_OF = re.compile(r"\bpage 1 (?:of|/) [2-9]\d?\b", re.IGNORECASE)
 RELATED_LABEL = re.compile(
     r"(?:related(?: stories| articles| coverage| links| reading)?|read more|more on this"
@@ -151,7 +152,8 @@ def extract_article(content: bytes | str, *, url: str, encoding: str | None = No
     _drop_title(doc, meta.title)
     _drop_byline(doc, meta.author)
     _drop_pictures(doc, notes)
-    _drop_teasers(doc, notes)
+    footnotes = _footnote_markers_as_text(doc)
+    _drop_teasers(doc, notes, keep=footnotes)
     _drop_boilerplate(doc)
 
     blocks = _body_blocks(doc, url, site_rule, meta.article_body, notes)
@@ -763,7 +765,32 @@ def _looks_like_caption(p: lxml.html.HtmlElement) -> bool:
     return whole or bool(CAPTION_CREDIT.search(text))
 
 
-def _drop_teasers(doc: lxml.html.HtmlElement, notes: list[str]) -> None:
+def _footnote_markers_as_text(doc: lxml.html.HtmlElement) -> set[str]:
+    """Footnote markers link within the page ("#fn1"), which leads nowhere once it is
+    republished: <sup><a href="#fn1">1</a></sup> becomes "[1]", a bare marker link its text.
+    The ids they pointed at: the notes themselves, which are text, however many links they
+    hold."""
+    targets: set[str] = set()
+    for link in list(doc.iter("a")):
+        href = (link.get("href") or "").strip()
+        marker = link.getparent()
+        if (len(href) < 2 or not href.startswith("#") or marker is None
+                or not FOOTNOTE_MARK.fullmatch(text_of(link))):
+            continue  # "Skip to content" and the like are left to the teaser rule
+        targets.add(href[1:])
+        if marker.tag == "sup" and text_of(marker) == text_of(link):
+            replacement = lxml.html.Element("span")
+            replacement.text = f"[{text_of(link).strip('[]')}]"
+            replacement.tail = marker.tail
+            marker.getparent().replace(marker, replacement)
+            replacement.drop_tag()
+        else:
+            link.drop_tag()
+    return targets
+
+
+def _drop_teasers(doc: lxml.html.HtmlElement, notes: list[str], *,
+                  keep: set[str] = frozenset()) -> None:  # type: ignore[assignment]
     """'Read more: <link>' lines and other short lines that are mostly a link elsewhere, and a
     list of links under a 'Related' label, with its label."""
     dropped = 0
@@ -782,6 +809,8 @@ def _drop_teasers(doc: lxml.html.HtmlElement, notes: list[str]) -> None:
         text = text_of(el)
         if not text or len(text) > TEASER_MAX_CHARS:
             continue
+        if keep and any(part.get("id") in keep for part in el.iter()):
+            continue  # a footnote the text points to
         linked = sum(len(text_of(a)) for a in el.iter("a"))
         if linked / len(text) >= TEASER_LINK_SHARE:
             el.drop_tree()
