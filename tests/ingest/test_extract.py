@@ -454,6 +454,13 @@ def test_a_numeric_date_is_read_in_the_page_s_own_order(lang: str, expected: dat
     assert extract_article(html, url="https://pointpacket.example/a").published == expected
 
 
+def test_published_is_the_article_s_date_not_the_masthead_s_today() -> None:
+    html = page('<p class="dateline">4 June 2025</p>' + PARAGRAPHS).replace(
+        b"<header>", b'<header><span class="today">Wednesday, 11 June 2025</span>')
+    article = extract_article(html, url="https://pointpacket.example/a")
+    assert article.published == datetime(2025, 6, 4, tzinfo=UTC)
+
+
 def test_published_with_a_dotted_september() -> None:
     assert extract('<p class="dateline">Published Sept. 4, 2025</p>' + PARAGRAPHS
                    ).published == datetime(2025, 9, 4, tzinfo=UTC)

@@ -318,7 +318,11 @@ def _published(doc: lxml.html.HtmlElement, props: dict[str, str], ld: dict[str, 
             parsed = parse_date(time.get("datetime", ""))
             if parsed:
                 return parsed, "<time datetime>"
-    for el in doc.iter("p", "span", "div", "dd", "time", "li"):
+    # the article's own first: a masthead above it says what day it is today
+    story = next(iter(doc.xpath("//article | //main | //*[@itemprop='articleBody']")), None)
+    elements = [*(story.iter("p", "span", "div", "dd", "time", "li") if story is not None else ()),
+                *doc.iter("p", "span", "div", "dd", "time", "li")]
+    for el in elements:
         text = text_of(el)
         if len(text) > DATE_TEXT_MAX_CHARS:
             continue
