@@ -131,7 +131,7 @@ def test_across_processes_sharing_redis_a_host_never_has_more_than_the_limit_in_
 @pytest.mark.redis
 def test_across_processes_request_starts_are_spaced_by_redis_clock(
         redis_client: redis.Redis) -> None:
-    limits = HostLimits(concurrency=5, spacing=0.05, hold=5)
+    limits = HostLimits(concurrency=5, spacing=0.1, hold=5)
     prefix = f"newsdesk-test:{uuid.uuid4().hex}"
     gates = [RedisGate(redis_client, limits, prefix=prefix) for _ in range(3)]
     starts: list[float] = []
@@ -152,7 +152,10 @@ def test_across_processes_request_starts_are_spaced_by_redis_clock(
 
     ordered = sorted(starts)
     assert len(ordered) == 9
-    assert min(b - a for a, b in zip(ordered, ordered[1:], strict=False)) >= 0.04
+    # Redis's clock spaces the turns; this thread sees each a scheduling delay later, which on
+    # a busy machine reached 10 ms: the margin allows for that, and unspaced starts come < 5 ms
+    # apart
+    assert min(b - a for a, b in zip(ordered, ordered[1:], strict=False)) >= 0.06
 
 
 @pytest.mark.redis
