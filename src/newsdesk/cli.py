@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from argparse import ArgumentTypeError
+from collections.abc import Callable
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,6 +27,20 @@ def main(argv: list[str] | None = None) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(1)
+
+
+def bounded(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type for the commands: a whole number from low to high, or a one-line error
+    naming them."""
+    def number(value: str) -> int:
+        try:
+            parsed = int(value)
+        except ValueError:
+            parsed = low - 1
+        if not low <= parsed <= high:
+            raise ArgumentTypeError(f"{value!r} is not a whole number from {low} to {high}")
+        return parsed
+    return number
 
 
 if __name__ == "__main__":

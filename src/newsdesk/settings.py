@@ -24,23 +24,21 @@ def env_list(name: str) -> tuple[str, ...]:
 
 
 def env_int(name: str, default: int) -> int:
-    value = env(name)
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    return int(_env_number(name, default, int, "a whole number"))
 
 
 def env_float(name: str, default: float) -> float:
+    return _env_number(name, default, float, "a number")
+
+
+def _env_number(name: str, default: float, kind: type[float] | type[int], what: str) -> float:
     value = env(name)
     if not value:
         return default
     try:
-        return float(value)
+        return kind(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+        raise ImproperlyConfigured(f"{name} must be {what}, not {value!r}") from None
 
 
 def env_bool(name: str, default: bool) -> bool:

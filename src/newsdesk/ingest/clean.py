@@ -185,6 +185,12 @@ def plain_text(value: str) -> str:
     return " ".join(NOT_TEXT.sub("", value).split())
 
 
+def text_html(text: str) -> str:
+    """Plain text as HTML: escaped, a paragraph for each run of lines between blank ones."""
+    return "".join(f"<p>{escape(' '.join(part.split()), quote=False)}</p>"
+                   for part in re.split(r"\n\s*\n", text) if part.strip())
+
+
 _ANY_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
 
 

@@ -15,7 +15,7 @@ FINGERPRINT_WORDS = 400  # enough to tell stories apart, few enough to ignore tr
 FINGERPRINT_MIN_WORDS = 25
 
 
-def _digest(*parts: str) -> str:
+def digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -27,12 +27,12 @@ def fingerprint(title: str, body_html: str) -> str:
 def text_fingerprint(title: str, text: str) -> str:
     """fingerprint() of a body whose text (plain_text) is at hand."""
     words = WORD.findall(f"{title} {text}".casefold())[:FINGERPRINT_WORDS]
-    return _digest(" ".join(words))
+    return digest(" ".join(words))
 
 
 def feed_hash(item: FeedItem) -> str:
     """Changes when the publisher edits the item, not when it re-tags its links."""
-    return _digest(
+    return digest(
         item.title,
         strip_tracking(item.link),
         item.summary_html,
@@ -47,6 +47,6 @@ def identify(item: FeedItem, article: ExtractedArticle, *, text: str | None = No
     text = plain_text(article.body_html) if text is None else text
     fingerprint = text_fingerprint(article.title, text)
     if len(text.split()) < FINGERPRINT_MIN_WORDS:
-        fingerprint = _digest(fingerprint, guid)
+        fingerprint = digest(fingerprint, guid)
     return Identity(guid=guid, url=article.url, fingerprint=fingerprint,
                     feed_hash=feed_hash(item))

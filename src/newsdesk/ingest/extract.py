@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import html
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from functools import cache
 from itertools import islice
 from urllib.parse import urlsplit
@@ -28,6 +28,7 @@ from newsdesk.ingest.clean import (
     joined_url,
     plain_text,
     srcset_candidates,
+    text_html,
 )
 from newsdesk.ingest.errors import ExtractError
 from newsdesk.ingest.extract_meta import BYLINE, BYLINE_MAX_CHARS, BYLINE_PREFIX, page_meta
@@ -95,11 +96,11 @@ AD_LABEL = re.compile(
     r"(?:below|after)(?: (?:this|the))? (?:advertisement|advert|ad)|anzeige|werbung|publicité|"
     r"publicidad|pubblicità|reklama|реклама|إعلان|פרסומת)[.:]?", re.IGNORECASE)
 # What a publishing system adds under every item of its feed: WordPress's "The post … appeared
-# first on …", a "Continue reading" link. No part of the article.
-FEED_FOOTER = re.compile(r"(?:The post .+ appeared first on .+|Continue reading\b.{0,120})",
-                         re.IGNORECASE | re.DOTALL)
-FEED_FOOTER_AT_END = re.compile(r"\s*(?:The post .+ appeared first on .+|Continue reading\b"
-                                r"[^.!?]{0,120})$", re.IGNORECASE)
+# first on …", a "Continue reading" link. No part of the article: a block of the body, or the
+# end of the summary's text.
+_FEED_FOOTER = r"The post .+ appeared first on .+|Continue reading\b"
+FEED_FOOTER = re.compile(rf"(?:{_FEED_FOOTER}).{{0,120}}", re.IGNORECASE | re.DOTALL)
+FEED_FOOTER_AT_END = re.compile(rf"\s*(?:{_FEED_FOOTER})[^.!?]{{0,120}}$", re.IGNORECASE)
 PROBE_MIN_CHARS = 12  # a shorter block could match by chance
 RECOVERY_RATIO = 1.3  # JSON-LD articleBody wins when it is this much longer than the page's text
 
@@ -157,10 +158,10 @@ def extract_article(content: bytes | str, *, url: str, encoding: str | None = No
     _drop_boilerplate(doc)
 
     blocks = _body_blocks(doc, url, site_rule, meta.article_body, notes)
-    labels = [b for b in blocks if AD_LABEL.fullmatch(text_of(b))]
-    if labels:
-        blocks = [b for b in blocks if b not in labels]
-        notes.append(f"dropped {len(labels)} advertisement labels")
+    kept = [b for b in blocks if not AD_LABEL.fullmatch(text_of(b))]
+    if len(kept) < len(blocks):
+        notes.append(f"dropped {len(blocks) - len(kept)} advertisement labels")
+        blocks = kept
     if sum(len(text_of(b)) for b in blocks) < MIN_BODY_CHARS:
         raise ExtractError("The article page has too little text to republish.")
     pull_quotes = _place_pull_quotes(quotes, blocks)
@@ -189,8 +190,7 @@ def article_from_feed_item(item: FeedItem, *, reason: str = "",
     summary: the feed summary's text, when the caller has read it already."""
     source_html = item.content_html or item.summary_html
     if source_html and "<" not in source_html:
-        source_html = "".join(f"<p>{html.escape(part)}</p>"
-                              for part in re.split(r"\n\s*\n", source_html) if part.strip())
+        source_html = text_html(source_html)
     blocks: list[lxml.html.HtmlElement] = []
     image_alt = ""
     notes = ["body: feed content" if item.content_html else "body: feed summary"]
@@ -790,7 +790,7 @@ def _footnote_markers_as_text(doc: lxml.html.HtmlElement) -> set[str]:
 
 
 def _drop_teasers(doc: lxml.html.HtmlElement, notes: list[str], *,
-                  keep: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+                  keep: Collection[str] = ()) -> None:
     """'Read more: <link>' lines and other short lines that are mostly a link elsewhere, and a
     list of links under a 'Related' label, with its label."""
     dropped = 0
@@ -811,8 +811,7 @@ def _drop_teasers(doc: lxml.html.HtmlElement, notes: list[str], *,
             continue
         if keep and any(part.get("id") in keep for part in el.iter()):
             continue  # a footnote the text points to
-        linked = sum(len(text_of(a)) for a in el.iter("a"))
-        if linked / len(text) >= TEASER_LINK_SHARE:
+        if _mostly_linked(el):
             el.drop_tree()
             dropped += 1
     if dropped:

@@ -50,10 +50,9 @@ MONTH_NAMES = {
          "октября", "ноября", "декабря"),
         ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر",
          "أكتوبر", "نوفمبر", "ديسمبر"),
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sept", "oct", "nov", "dec"),
     )
     for number, name in enumerate(names, start=1)
-}
+} | {"sept": 9}
 ZONES = {"utc": 0, "gmt": 0, "bst": 1, "cet": 1, "cest": 2, "eet": 2, "eest": 3, "ist": 1}
 _MONTH = "|".join(sorted(MONTH_NAMES, key=len, reverse=True))
 TEXT_DATE = re.compile(
@@ -131,10 +130,10 @@ def page_meta(doc: lxml.html.HtmlElement, url: str) -> PageMeta:
     meta.language = (doc.get("lang") or props.get("og:locale") or "").split("-")[0].split("_")[0]
     if meta.language:
         meta.notes.append("language: <html lang>" if doc.get("lang") else "language: og:locale")
-    image = props.get("og:image") or props.get("twitter:image") or _ld_image(ld)
+    credited = _ld_image(ld)
+    image = props.get("og:image") or props.get("twitter:image") or credited
     meta.image = joined_url(url, image) if image else ""
     meta.image_credit = _ld_image_credit(ld)
-    credited = _ld_image(ld)
     meta.image_credit_url = joined_url(url, credited) if credited else ""
     body = ld.get("articleBody")
     meta.article_body = body if isinstance(body, str) else ""
@@ -320,18 +319,19 @@ def _published(doc: lxml.html.HtmlElement, props: dict[str, str], ld: dict[str, 
                 return parsed, "<time datetime>"
     # the article's own first: a masthead above it says what day it is today
     story = next(iter(doc.xpath("//article | //main | //*[@itemprop='articleBody']")), None)
-    elements = [*(story.iter("p", "span", "div", "dd", "time", "li") if story is not None else ()),
-                *doc.iter("p", "span", "div", "dd", "time", "li")]
-    for el in elements:
+    in_story = set(story.iter()) if story is not None else None
+    outside: datetime | None = None
+    for el in doc.iter("p", "span", "div", "dd", "time", "li"):
         text = text_of(el)
         if len(text) > DATE_TEXT_MAX_CHARS:
             continue
         updated = UPDATED_WORDS.search(text)  # "Published 4 June, updated 5 June": the first
-        text = text[:updated.start()] if updated else text
-        parsed = parse_text_date(text, month_first=month_first)
-        if parsed:
+        parsed = parse_text_date(text[:updated.start()] if updated else text,
+                                 month_first=month_first)
+        if parsed and (in_story is None or el in in_story):
             return parsed, "date written on the page"
-    return None, "none found"
+        outside = outside or parsed
+    return (outside, "date written on the page") if outside else (None, "none found")
 
 
 def _marked_updated(time: lxml.html.HtmlElement) -> bool:

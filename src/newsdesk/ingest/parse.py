@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
-import hashlib
 import html
 import io
 import json
@@ -37,7 +36,8 @@ import feedparser_rs
 import lxml.etree
 import lxml.html
 
-from newsdesk.ingest.clean import NOT_TEXT, joined_url, strip_tracking, web_url
+from newsdesk.ingest.clean import NOT_TEXT, joined_url, strip_tracking, text_html, web_url
+from newsdesk.ingest.dedupe import digest
 from newsdesk.ingest.errors import ParseError
 from newsdesk.ingest.extract_meta import BYLINE_PREFIX
 from newsdesk.ingest.types import FeedItem, ParsedFeed
@@ -287,11 +287,6 @@ def _html(detail: Mapping[str, Any] | None) -> str:
     return text_html(value) if (detail or {}).get("type") == "text/plain" else value
 
 
-def text_html(text: str) -> str:
-    """Plain text as HTML: escaped, a paragraph for each run of lines between blank ones."""
-    return "".join(f"<p>{html.escape(' '.join(part.split()), quote=False)}</p>"
-                   for part in re.split(r"\n\s*\n", text) if part.strip())
-
 
 def _person(element: Mapping[str, Any]) -> str:
     return _name((element.get("author_detail") or {}).get("name") or "")
@@ -464,7 +459,7 @@ def _guid(given: str, link: str, title: str, published: datetime | None, text: s
 
 
 def _digest(*parts: str) -> str:
-    return "sha256:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return "sha256:" + digest(*parts)
 
 
 def _stamp(when: datetime | None) -> str:

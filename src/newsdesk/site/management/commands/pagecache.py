@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from newsdesk.site.management.commands.serve import bounded
+from newsdesk.cli import bounded
 from newsdesk.site.pagecache import pagecache_clear, pagecache_warm
 
 

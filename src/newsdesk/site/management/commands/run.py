@@ -15,10 +15,10 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from newsdesk.cli import bounded
 from newsdesk.demo.publisher import DemoPublisher
 from newsdesk.desk.roles import ADMIN
 from newsdesk.jobs import run_due_in_process
-from newsdesk.site.management.commands.serve import bounded
 from newsdesk.sources.models import ImagePolicy, PublishPolicy, Source
 from newsdesk.sources.services import SourceAddError, source_add
 

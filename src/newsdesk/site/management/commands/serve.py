@@ -2,28 +2,15 @@ from __future__ import annotations
 
 import os
 import sys
-from argparse import ArgumentParser, ArgumentTypeError
-from collections.abc import Callable
+from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from newsdesk.cli import bounded
 from newsdesk.site.pagecache import pagecache_clear
-
-
-def bounded(low: int, high: int) -> Callable[[str], int]:
-    """An argparse type: a whole number from low to high, or a one-line error naming them."""
-    def number(value: str) -> int:
-        try:
-            parsed = int(value)
-        except ValueError:
-            parsed = low - 1
-        if not low <= parsed <= high:
-            raise ArgumentTypeError(f"{value!r} is not a whole number from {low} to {high}")
-        return parsed
-    return number
 
 
 class Command(BaseCommand):
