@@ -286,6 +286,14 @@ def test_items_with_nothing_but_text_are_told_apart_by_it() -> None:
     assert first.guid == parse_feed(notes, url="https://pub.example/rss").items[0].guid
 
 
+def test_a_lone_surrogate_in_an_item_costs_no_feed() -> None:
+    feed = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "Notes", "items": ['
+            b'{"content_text": "Ferry late \\ud800 today."}, {"title": "Quay \\udfff works"}]}')
+    items = parse_feed(feed, url="https://pub.example/feed.json").items
+    assert [i.title for i in items] == ["", "Quay  works"]
+    assert len({i.guid for i in items}) == 2
+
+
 def test_text_content_stays_text() -> None:
     json_feed = json.dumps({
         "version": "https://jsonfeed.org/version/1.1", "title": "Notes",

@@ -16,7 +16,9 @@ FINGERPRINT_MIN_WORDS = 25
 
 
 def digest(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    # surrogatepass: the parse stage digests a feed's text before it takes out the characters
+    # no text may hold, and a lone surrogate must not cost the whole feed
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def fingerprint(title: str, body_html: str) -> str:
