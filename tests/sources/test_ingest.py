@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 from tests.factories import (
@@ -297,6 +299,23 @@ def test_a_source_failing_for_weeks_waits_a_day_and_stops_no_other(
     # Retry-After is honoured, up to a week
     assert week <= slow.next_check_at - slow.last_attempt_at < week + poll_time
     assert reloaded(good).articles.count() == 1
+
+
+def test_after_the_ingest_command_failures_are_logged_again(
+    http_server: LocalHTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`newsdesk run` calls the command once, then polls on its schedule in the same process:
+    the command's quieting of the failure log must end with it."""
+    http_server.routes["/feed.xml"] = (500, {"Content-Type": "text/plain"}, b"oops")
+    source = source_create(feed_url=http_server.url("/feed.xml"))
+    previous = signal.getsignal(signal.SIGTERM)
+    call_command("ingest", stdout=io.StringIO(), stderr=io.StringIO())
+    assert signal.getsignal(signal.SIGTERM) == previous
+
+    caplog.clear()
+    sources_ingest_due(source_ids=[source.id])
+
+    assert any("failed" in r.getMessage() for r in caplog.records if r.name == "newsdesk.ingest")
 
 
 def test_redis_away_is_no_fault_of_the_publishers(http_server: LocalHTTPServer,

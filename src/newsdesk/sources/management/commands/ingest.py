@@ -55,9 +55,11 @@ class Command(BaseCommand):
             if report.error:
                 self.stderr.write(f"{source.name}: {report.error}")
 
-        logging.getLogger("newsdesk.ingest").addFilter(_not_reported_here)
+        # For the run only: `newsdesk run` calls this command, then polls in the same process.
+        ingest_log = logging.getLogger("newsdesk.ingest")
+        ingest_log.addFilter(_not_reported_here)
         # A supervisor's SIGTERM (systemd, `timeout`, `kill`) stops the run as Ctrl-C does.
-        signal.signal(signal.SIGTERM, _interrupt)
+        previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
             reports = sources_ingest_due(include_not_due=options["all"], source_ids=ids,
                                          on_done=done, processes=max(1, options["processes"]))
@@ -71,6 +73,9 @@ class Command(BaseCommand):
             # written; only feeds still downloading in the polling threads are left, and an
             # ordinary exit would wait out their deadline for them.
             os._exit(130)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            ingest_log.removeFilter(_not_reported_here)
         bar.close()
         if ids:
             busy = sorted(set(known) - {r.source_id for r in reports} - {
