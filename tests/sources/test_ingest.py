@@ -707,3 +707,36 @@ def test_a_long_run_keeps_its_claims_so_a_second_runner_fetches_nothing_twice(
     assert second.startswith("0 sources polled"), second
     for n in range(12):  # each feed asked for once
         assert len(http_server.requests_to(f"/feed{n}.xml")) == 1, n
+
+
+def test_a_source_whose_pages_take_longer_than_the_lease_is_not_claimed_by_a_second_runner(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    def slow_page(request: RequestHandler) -> None:
+        if request.pause(0.6):
+            request.send_plain(200, HTML_TYPE, article_page(
+                title=f"Harbour works, part {request.path[-1]}", paragraphs=story(7)))
+
+    items = []
+    for n in range(7):
+        http_server.routes[f"/news/{n}"] = slow_page
+        items.append(Item(title=f"Harbour works, part {n}", guid=f"hw-{n}",
+                          link=http_server.url(f"/news/{n}")))
+    http_server.routes["/feed.xml"] = (200, RSS_TYPE, rss(items))
+    # a 2-second lease; seven pages of 0.6 s each, one at a time: the one feed takes over 4 s
+    newsdesk = NewsdeskCommand(tmp_path / "home", NEWSDESK_LEASE_SECONDS="2",
+                               NEWSDESK_HOST_CONCURRENCY="1", NEWSDESK_LOG_LEVEL="ERROR")
+    newsdesk("migrate", "-v0")
+    newsdesk("source", "add", http_server.url("/feed.xml"), "--name", "Harbour Gazette")
+    asked_when_added = len(http_server.requests_to("/feed.xml"))
+    first = subprocess.Popen([*newsdesk.command, "ingest"], env=newsdesk.env,  # noqa: S603
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)  # the first run's lease would have run out by now, mid-way through the pages
+
+    second = newsdesk("ingest").stdout
+    first.communicate(timeout=60)
+
+    assert second.startswith("0 sources polled"), second
+    assert len(http_server.requests_to("/feed.xml")) == asked_when_added + 1
+    for n in range(7):  # each page asked for once
+        assert len(http_server.requests_to(f"/news/{n}")) == 1, n

@@ -185,12 +185,16 @@ class _LeaseKeeper:
         self.every = settings.NEWSDESK_LEASE_SECONDS / 3
         self.renewed = time.monotonic()
 
+    def keep(self) -> None:
+        """Renew the claims if a third of the lease has gone by since they were last."""
+        if time.monotonic() - self.renewed > self.every:
+            sources_lease_renew(owner=self.owner)
+            self.renewed = time.monotonic()
+
     def hold_while(self, pending: Future[FeedPoll]) -> None:
         """Wait for pending (a feed being fetched), renewing the claims as often as needed."""
         while True:
-            if time.monotonic() - self.renewed > self.every:
-                sources_lease_renew(owner=self.owner)
-                self.renewed = time.monotonic()
+            self.keep()
             if pending.done():
                 return
             wait([pending], timeout=self.every)
@@ -261,11 +265,12 @@ class _FeedAsk:
 
 def _source_store_poll(source: Source, poll_feed: Callable[[], FeedPoll], *,
                        options: FetchOptions, client: httpx.Client | None,
-                       owner: str = "") -> IngestReport:
+                       owner: str = "", lease: _LeaseKeeper | None = None) -> IngestReport:
     """Take the source's poll (polling now, or waiting for a polling thread) and store it.
 
     With the owner of its lease, the lease goes in the transaction that records the poll: one
-    write transaction a feed, where writers queue for SQLite's one lock."""
+    write transaction a feed, where writers queue for SQLite's one lock. With the run's lease
+    keeper, the claims are renewed between the source's pages, however many they are."""
     report = IngestReport(source_id=source.id)
     try:
         poll = poll_feed()
@@ -284,6 +289,8 @@ def _source_store_poll(source: Source, poll_feed: Callable[[], FeedPoll], *,
     known = _known_hashes(source, [item.guid for item in poll.feed.items])
 
     def fetch_page(url: str) -> FetchResult:
+        if lease is not None:
+            lease.keep()
         with host_turn(url):
             return fetch(url, options=options, client=client)
 
@@ -537,7 +544,7 @@ def _ingest_claimed(owner: str, sources: list[Source], *,
             report = IngestReport(source_id=source.id)
             try:
                 report = _source_store_poll(source, poll.result, options=options, client=client,
-                                            owner=owner)
+                                            owner=owner, lease=lease)
             except Exception as exc:  # an unexpected bug in one source must not stop the rest
                 log.exception("source %s crashed", source.id)
                 report = IngestReport(source_id=source.id, error=f"Internal error: {exc}")
