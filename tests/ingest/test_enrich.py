@@ -88,6 +88,40 @@ def test_no_country_for_words_that_only_look_like_one(text: str) -> None:
     assert enrich(title="", text=text).countries == ()
 
 
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("Michael Jordan returns to Chicago", "Michael Jordan spoke to reporters about his team."),
+        ("Chad Smith wins drumming award", "Drummer Chad Smith accepted the award on Friday."),
+        ("Paris Hilton launches a perfume", "Paris Hilton said the scent goes on sale next month."),
+        ("Thanksgiving Turkey Recipes For A Crowd", "Roast the turkey and rest it before carving."),
+        ("Atlanta voters head to the polls", "Voters in Atlanta, Georgia lined up early."),
+        ("Wellington boots are back", "Wellington boots sold out in a week, the shop said."),
+    ],
+)
+def test_a_country_name_that_is_also_a_person_or_a_dish_files_no_country(title: str,
+                                                                           text: str) -> None:
+    assert enrich(title=title, text=text).countries == ()
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        ("Storm hits Paris", "Heavy rain flooded streets in Paris on Monday.", ("FR",)),
+        ("Jordan's king opens hospital wing", "King Abdullah cut the ribbon in Amman.", ("JO",)),
+        ("Refugees Flee To Jordan From Syria", "Families crossed the border at night.",
+         ("JO", "SY")),
+        ("Aid reaches Chad", "Trucks crossed into Chad from Sudan on Sunday.", ("TD", "SD")),
+        ("Georgia votes", "Voters in Tbilisi queued from dawn.", ("GE",)),
+        ("Turkey raises interest rates", "The Turkish central bank surprised markets.", ("TR",)),
+    ],
+)
+def test_such_a_name_counts_where_the_text_places_it_or_names_the_country_otherwise(
+    title: str, text: str, expected: tuple[str, ...]
+) -> None:
+    assert enrich(title=title, text=text).countries == expected
+
+
 def test_dprk_article_is_about_north_korea_and_mentions_its_neighbours() -> None:
     result = enrich(
         title="Kim Jong-un’s DPRK fires missile into the sea",

@@ -6,7 +6,7 @@ import math
 import re
 from html.parser import HTMLParser
 
-from newsdesk.ingest.places import country_mentions, country_regions
+from newsdesk.ingest.places import country_regions, mentions
 from newsdesk.ingest.types import Enrichment
 
 HEADLINE_CHARS = 90  # a title made from the text: about as long as a headline
@@ -68,10 +68,14 @@ def _reading_minutes(text: str, words_per_minute: int) -> int:
 
 
 def _countries_by_weight(title: str, text: str) -> list[tuple[str, int]]:
+    found = [(mentions(title), TITLE_WEIGHT), (mentions(text), 1)]
+    # a doubtful name ("Jordan", "Paris") counts where the article places or names it otherwise
+    sure = {mention.iso2 for parts, _ in found for mention in parts if not mention.doubtful}
     weights: dict[str, int] = {}  # insertion order is order of first appearance
-    for source, weight in ((title, TITLE_WEIGHT), (text, 1)):
-        for iso2 in country_mentions(source):
-            weights[iso2] = weights.get(iso2, 0) + weight
+    for parts, weight in found:
+        for mention in parts:
+            if mention.iso2 in sure:
+                weights[mention.iso2] = weights.get(mention.iso2, 0) + weight
     return sorted(weights.items(), key=lambda item: -item[1])  # stable: ties keep first appearance
 
 

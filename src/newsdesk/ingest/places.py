@@ -30,10 +30,17 @@ class Country:
 
 
 @dataclass(frozen=True)
+class Mention:
+    iso2: str
+    doubtful: bool  # a name that is often something else, in no place of its own here
+
+
+@dataclass(frozen=True)
 class _Gazetteer:
     regions: dict[str, str]  # slug -> display name, in display order
     countries: dict[str, Country]  # iso2 -> country, in the file's order (by English name)
     owners: dict[str, str]  # normalised term -> iso2, or "" for a phrase matched only to be dropped
+    doubtful: frozenset[str]  # normalised terms that count only where placed or confirmed
     pattern: re.Pattern[str]
 
 
@@ -67,10 +74,49 @@ def countries_in_region(slug: str) -> tuple[str, ...]:
 
 def country_mentions(text: str) -> list[str]:
     """The ISO code of each country mention in text, in reading order, repeats included."""
+    return [mention.iso2 for mention in mentions(text)]
+
+
+def mentions(text: str) -> list[Mention]:
+    """Each country mention in text, in reading order, repeats included; a doubtful one (a
+    name in places.json's "doubtful" list, in no place of its own) counts only if the article
+    names the same country otherwise too: the caller decides, having read every part of it."""
     gazetteer = _gazetteer()
-    found = (gazetteer.owners[_normalise(m.group())] for m in gazetteer.pattern.finditer(text)
-             if not _shouted(text, m))
-    return [iso2 for iso2 in found if iso2]
+    found = []
+    for match in gazetteer.pattern.finditer(text):
+        term = _normalise(match.group())
+        iso2 = gazetteer.owners[term]
+        if iso2 and not _shouted(text, match):
+            doubtful = term in gazetteer.doubtful and not _placed(text, match)
+            found.append(Mention(iso2, doubtful))
+    return found
+
+
+# A word before a name that makes it a place ("in Jordan", "To Chad"), and the words after it
+# that do not make it part of a longer name ("Paris Hilton") when a headline capitalises them.
+_PLACE_WORDS = frozenset("in into inside to from across throughout within near towards toward "
+                         "via".split())
+_FUNCTION_WORDS = frozenset("a an and as at after amid by for from in into of on or over the "
+                            "to with".split())
+_POSSESSIVE = re.compile(r"['\u2019]s\b")
+
+
+def _placed(text: str, match: re.Match[str]) -> bool:
+    """Whether the mention stands as a place: a place word right before it, no name after."""
+    before = text[max(0, match.start() - 20):match.start()]
+    words = before.split()
+    if not (before[-1:].isspace() and words
+            and words[-1].lower().lstrip(_PUNCTUATION) in _PLACE_WORDS):
+        return False
+    end = match.end()
+    if possessive := _POSSESSIVE.match(text, end):
+        end = possessive.end()
+    after = text[end:end + 30]
+    if not after[:1].isspace():
+        return True  # "in Jordan." "to Chad,"
+    following = after.split()[:1]
+    return not (following and following[0][:1].isupper()
+                and following[0].lower().strip(_PUNCTUATION) not in _FUNCTION_WORDS)
 
 
 def _shouted(text: str, match: re.Match[str]) -> bool:
@@ -109,12 +155,15 @@ def _gazetteer() -> _Gazetteer:
                     f"places.json: {term!r} names both {owners[key]} and {country.iso2}"
                 )
     owners.update(dict.fromkeys(ignored, ""))
+    doubtful = frozenset(_normalise(term) for term in raw["doubtful"])
+    if unknown := doubtful - owners.keys():
+        raise ValueError(f"places.json: doubtful terms name no country: {sorted(unknown)}")
     for term, iso2 in list(owners.items()):  # "Gulf Of Mexico" in a headline, "Indian ocean"
         first, _, rest = term.partition(" ")
         if rest:
             for variant in (f"{first} {rest.lower()}", f"{first} {_capitalised(rest)}"):
                 owners.setdefault(variant, iso2)
-    return _Gazetteer(regions, countries, owners, _compile(owners))
+    return _Gazetteer(regions, countries, owners, doubtful, _compile(owners))
 
 
 def _capitalised(words: str) -> str:
