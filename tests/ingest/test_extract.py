@@ -731,3 +731,33 @@ def test_a_damaged_page_gives_an_article_or_the_feeds_excerpt_never_a_crash() ->
         assert processed.article.title
         from_page += not processed.article.is_excerpt
     assert from_page > 200  # most damage leaves a page to read
+
+
+def test_a_tables_caption_stays_with_it() -> None:
+    paragraphs = PARAGRAPHS.split("</p>")
+    table = ('<figure class="wp-block-table"><table><thead><tr><th>Year</th><th>Ships</th></tr>'
+             "</thead><tbody><tr><td>1931</td><td>412</td></tr><tr><td>2024</td><td>37</td></tr>"
+             "</tbody></table><figcaption class=\"wp-element-caption\">Ships guided past the "
+             "point each winter.</figcaption></figure>")
+    captioned = ("<table><caption>Keepers of the light since 1882</caption><tr><th>Keeper</th>"
+                 "<th>Years</th></tr><tr><td>Tom Hale</td><td>31</td></tr></table>")
+    article = extract("</p>".join(paragraphs[:2]) + "</p>" + table + captioned
+                      + "</p>".join(paragraphs[2:]))
+    body = lxml.html.fragment_fromstring(article.body_html, create_parent="div")
+    captions = [" ".join(t.find("caption").text_content().split()) for t in body.iter("table")
+                if t.find("caption") is not None]
+    assert captions == ["Ships guided past the point each winter.",
+                        "Keepers of the light since 1882"]
+
+
+def test_a_boxed_note_among_the_paragraphs_is_kept() -> None:
+    paragraphs = PARAGRAPHS.split("</p>")
+    callout = ('<div class="kg-card kg-callout-card kg-callout-card-blue">'
+               '<div class="kg-callout-emoji">💡</div><div class="kg-callout-text">Visitors can '
+               "book a last tour of the lamp room at the harbour office until Friday.</div></div>")
+    article = extract("</p>".join(paragraphs[:2]) + "</p>" + callout
+                      + "</p>".join(paragraphs[2:]))
+    texts = body_texts(article)
+    note = "💡 Visitors can book a last tour of the lamp room at the harbour office until Friday."
+    assert note in texts
+    assert texts.index(note) == 2  # where it stood, after the first two paragraphs

@@ -229,7 +229,8 @@ def test_the_plain_text_edition_keeps_lines_lists_and_cells_apart(client: Client
         "<ol><li>Apply</li><li>Wait</li></ol>"
         '<ol start="4"><li>Fourth place</li><li>Fifth place</li></ol>'
         "<pre><code>def f():\n    return 1</code></pre>"
-        "<table><tr><th>Day</th><th>Boats</th></tr><tr><td>Monday</td><td>4</td></tr></table>"))
+        "<table><caption>Boats in port</caption><tr><th>Day</th><th>Boats</th></tr>"
+        "<tr><td>Monday</td><td>4</td></tr></table>"))
 
     text = client.get(story.get_text_url()).content.decode()
 
@@ -239,7 +240,7 @@ def test_the_plain_text_edition_keeps_lines_lists_and_cells_apart(client: Client
                   ["1. Apply", "2. Wait"],
                   ["4. Fourth place", "5. Fifth place"],  # a list that goes on from another
                   ["def f():", "    return 1"],
-                  ["Day Boats", "Monday 4"]):
+                  ["Boats in port", "Day Boats", "Monday 4"]):
         assert "\n".join(lines) in text, lines
     assert text.count("Night crossings") == 1
 

@@ -157,6 +157,7 @@ def extract_article(content: bytes | str, *, url: str, encoding: str | None = No
     _drop_teasers(doc, notes, keep=footnotes)
     _drop_boilerplate(doc)
 
+    _paragraphs_from_text_boxes(doc)
     blocks = _body_blocks(doc, url, site_rule, meta.article_body, notes)
     kept = [b for b in blocks if not AD_LABEL.fullmatch(text_of(b))]
     if len(kept) < len(blocks):
@@ -397,6 +398,26 @@ def _paragraphs_from_breaks(doc: lxml.html.HtmlElement) -> None:
 
 INLINE_TAGS = frozenset({"a", "b", "strong", "i", "em", "span", "small", "sup", "sub", "u",
                          "abbr", "cite", "q", "mark", "code", "s", "font"})
+TEXT_BOX_MIN_CHARS = 40  # a sentence, not a label ("Advertisement", "Share")
+
+
+def _paragraphs_from_text_boxes(doc: lxml.html.HtmlElement) -> None:
+    """A box of text among the paragraphs (Ghost's callout card, a boxed note) holds no <p>,
+    and the extractor takes it for layout: it becomes a paragraph, the boxes inside it spans."""
+    for parent in list(doc.iter("div", "section", "article", "main")):
+        if sum(1 for child in parent if child.tag == "p") < 2:
+            continue
+        for box in [child for child in parent if child.tag == "div"]:
+            inside = [el for el in box.iterdescendants() if isinstance(el.tag, str)]
+            if any(el.tag not in INLINE_TAGS and el.tag not in {"div", "br"} for el in inside):
+                continue
+            if len(text_of(box)) < TEXT_BOX_MIN_CHARS or _mostly_linked(box):
+                continue
+            for inner in inside:
+                if inner.tag == "div":
+                    inner.tag = "span"
+                    inner.tail = " " + (inner.tail or "")  # each box was a line of its own
+            box.tag = "p"
 
 
 def _split_at_breaks(el: lxml.html.HtmlElement) -> None:
@@ -853,6 +874,9 @@ def _body_blocks(doc: lxml.html.HtmlElement, url: str, rule: SiteRule, article_b
     # from where) and which were term and description
     ordered = {"".join(ol.text_content().split()): ol.get("start", "") for ol in doc.iter("ol")}
     described = {"".join(dl.text_content().split()): dl for dl in doc.iter("dl")}
+    # nor a table's caption: its <caption>, or the <figcaption> of the figure around it
+    captions = {_cells_key(table): caption for table in doc.iter("table")
+                if (caption := _table_caption(table))}
     extracted = trafilatura.extract(
         lxml.html.tostring(doc, encoding="unicode"), url=url, output_format="html",
         include_comments=False, include_tables=True, include_images=False,
@@ -871,6 +895,8 @@ def _body_blocks(doc: lxml.html.HtmlElement, url: str, rule: SiteRule, article_b
                 block.set("start", ordered[key].strip())
         elif key in described:
             blocks[index] = copy.deepcopy(described[key])
+        elif block.tag == "table" and captions:
+            _restore_caption(block, captions)
     if article_body:
         found = sum(len(text_of(b).split()) for b in blocks)
         if len(article_body.split()) > RECOVERY_RATIO * found:
@@ -882,6 +908,34 @@ def _body_blocks(doc: lxml.html.HtmlElement, url: str, rule: SiteRule, article_b
                     for part in re.split(r"\n+", article_body) if part.strip()]
     notes.append("body: trafilatura")
     return blocks
+
+
+def _cells_key(table: lxml.html.HtmlElement) -> str:
+    return "".join("".join(cell.text_content().split()) for cell in table.iter("td", "th"))
+
+
+def _restore_caption(table: lxml.html.HtmlElement, captions: dict[str, str]) -> None:
+    """The caption the page gave the table, which the extractor dropped or made a first row of
+    (a header cell holding its text)."""
+    key = _cells_key(table)
+    caption = captions.get(key)
+    first = next(table.iter("tr"), None)
+    if caption is None and first is not None:
+        caption = captions.get(key.removeprefix(_cells_key(first)))
+        if caption is None or text_of(first) != caption:
+            return
+        first.drop_tree()
+    if caption and table.find("caption") is None:
+        table.insert(0, lxml.html.Element("caption"))
+        table[0].text = caption
+
+
+def _table_caption(table: lxml.html.HtmlElement) -> str:
+    caption = table.find("caption")
+    figure = table.getparent()
+    if caption is None and figure is not None and figure.tag == "figure":
+        caption = figure.find("figcaption")
+    return text_of(caption) if caption is not None else ""
 
 
 def _blocks_from_container(container: lxml.html.HtmlElement) -> Iterator[lxml.html.HtmlElement]:
