@@ -761,3 +761,14 @@ def test_a_boxed_note_among_the_paragraphs_is_kept() -> None:
     note = "💡 Visitors can book a last tour of the lamp room at the harbour office until Friday."
     assert note in texts
     assert texts.index(note) == 2  # where it stood, after the first two paragraphs
+
+
+def test_a_box_about_the_article_among_its_paragraphs_stays_out() -> None:
+    paragraphs = PARAGRAPHS.split("</p>")
+    meta = ('<div class="entry-meta"><span>Published 20 November 2026</span> <span>Updated 21 '
+            "November 2026 at 10:45</span></div>")
+    bio = ('<div class="author-bio">Ann Lowe is the Packet\'s harbour reporter and has covered '
+           "the coast for twelve years.</div>")
+    texts = body_texts(extract("</p>".join(paragraphs[:2]) + "</p>" + meta
+                               + "</p>".join(paragraphs[2:]) + bio))
+    assert not any("Published" in text or "harbour reporter" in text for text in texts), texts
