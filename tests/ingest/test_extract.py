@@ -761,6 +761,7 @@ def test_a_boxed_note_among_the_paragraphs_is_kept() -> None:
     note = "💡 Visitors can book a last tour of the lamp room at the harbour office until Friday."
     assert note in texts
     assert texts.index(note) == 2  # where it stood, after the first two paragraphs
+    assert "text boxes: 1 among the paragraphs read as paragraphs" in article.notes
 
 
 def test_a_box_about_the_article_among_its_paragraphs_stays_out() -> None:

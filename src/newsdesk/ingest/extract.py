@@ -157,7 +157,7 @@ def extract_article(content: bytes | str, *, url: str, encoding: str | None = No
     _drop_teasers(doc, notes, keep=footnotes)
     _drop_boilerplate(doc)
 
-    _paragraphs_from_text_boxes(doc)
+    _paragraphs_from_text_boxes(doc, notes)
     blocks = _body_blocks(doc, url, site_rule, meta.article_body, notes)
     kept = [b for b in blocks if not AD_LABEL.fullmatch(text_of(b))]
     if len(kept) < len(blocks):
@@ -401,9 +401,10 @@ INLINE_TAGS = frozenset({"a", "b", "strong", "i", "em", "span", "small", "sup", 
 TEXT_BOX_MIN_CHARS = 40  # a sentence, not a label ("Advertisement", "Share")
 
 
-def _paragraphs_from_text_boxes(doc: lxml.html.HtmlElement) -> None:
+def _paragraphs_from_text_boxes(doc: lxml.html.HtmlElement, notes: list[str]) -> None:
     """A box of text among the paragraphs (Ghost's callout card, a boxed note) holds no <p>,
     and the extractor takes it for layout: it becomes a paragraph, the boxes inside it spans."""
+    read = 0
     for parent in list(doc.iter("div", "section", "article", "main")):
         if sum(1 for child in parent if child.tag == "p") < 2:
             continue
@@ -418,6 +419,9 @@ def _paragraphs_from_text_boxes(doc: lxml.html.HtmlElement) -> None:
                     inner.tag = "span"
                     inner.tail = " " + (inner.tail or "")  # each box was a line of its own
             box.tag = "p"
+            read += 1
+    if read:
+        notes.append(f"text boxes: {read} among the paragraphs read as paragraphs")
 
 
 def _split_at_breaks(el: lxml.html.HtmlElement) -> None:
