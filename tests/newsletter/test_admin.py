@@ -6,7 +6,7 @@ import csv
 import io
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.test import Client
 from tests.newsletter.conftest import make_article, make_subscriber
 
@@ -65,3 +65,17 @@ def test_digest_pages_in_the_desk(desk: Client) -> None:
     for path in ("/desk/newsletter/digest/", "/desk/newsletter/delivery/",
                  "/desk/newsletter/bounce/", "/desk/newsletter/subscriber/"):
         assert desk.get(path).status_code == 200
+
+
+def test_a_view_only_account_cannot_lift_a_suppression(client: Client) -> None:
+    viewer = User.objects.create_user("viewer", "viewer@example.org", "a-long-desk-password",
+                                      is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_subscriber"))
+    client.force_login(viewer)
+    bounced = make_subscriber("bounced@example.org", status=SubscriberStatus.SUPPRESSED)
+    listing = client.get("/desk/newsletter/subscriber/").content.decode()
+    assert "bounced@example.org" in listing and "lift_suppression" not in listing
+    client.post("/desk/newsletter/subscriber/", {
+        "action": "lift_suppression", "_selected_action": [bounced.id]})
+    bounced.refresh_from_db()
+    assert bounced.status == SubscriberStatus.SUPPRESSED

@@ -104,7 +104,8 @@ class SubscriberAdmin(admin.ModelAdmin):
                 self.message_user(request, f"Nothing published lately for {subscriber.email}: "
                                            "no test sent.", messages.WARNING)
 
-    @admin.action(description="Lift the suppression of the selected addresses")
+    @admin.action(description="Lift the suppression of the selected addresses",
+                  permissions=["change"])
     def lift_suppression(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
         for subscriber in queryset:
             subscriber_lift_suppression(subscriber=subscriber)
