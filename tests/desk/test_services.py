@@ -37,6 +37,7 @@ from newsdesk.desk.selectors import audit_for, source_health
 from newsdesk.sources.models import ContentPolicy, PublishPolicy, Source
 from newsdesk.sources.services import (
     SourceDraft,
+    opml_import,
     source_ingest,
     source_pause,
     source_preview,
@@ -363,3 +364,17 @@ def test_quiet_and_disabled_sources_are_mailed_once_but_an_editors_pause_is_not(
     assert Source.objects.get(id=paused.id).active
     assert [e.action for e in reversed(audit_for(paused))] == ["paused", "resumed"]
     assert gone.alerts.count() == 1
+
+
+def test_a_source_name_with_a_line_break_costs_no_alert(editor: User) -> None:
+    # An OPML title may carry one as a character reference; a mail header may not.
+    opml_import(data=(
+        b'<opml version="2.0"><body>'
+        b'<outline text="Harbour&#10;Bcc: everyone@example.org" xmlUrl="https://a.example/f"/>'
+        b'<outline text="Zebra Gazette" xmlUrl="https://z.example/f"/></body></opml>'),
+        actor=editor)
+    Source.objects.update(active=False)
+    sources_alert_editors()
+    assert sorted(m.subject for m in mail.outbox) == [
+        "Harbour Bcc: everyone@example.org was disabled", "Zebra Gazette was disabled"]
+    assert all(m.bcc == [] for m in mail.outbox)

@@ -981,7 +981,8 @@ def _opml_outlines(data: bytes) -> list[_Outline]:
             if len(outlines) >= OPML_MAX_FEEDS:
                 raise OpmlError(f"The file lists more than {OPML_MAX_FEEDS} feeds.")
             outlines.append(_Outline(line=self.locator.getLineNumber(), feed_url=fields["xmlurl"],
-                                     title=fields.get("title") or fields.get("text", ""),
+                                     title=" ".join((fields.get("title")
+                                                     or fields.get("text", "")).split()),
                                      home_url=fields.get("htmlurl", "")))
 
     try:
@@ -1144,5 +1145,6 @@ def sources_alert_editors() -> list[tuple[Source, str]]:
         body = render_to_string("desk/email/source_alert.txt", {
             "source": source, "kind": kind, "label": label, "health_url": health_url,
             "quiet_days": QUIET_DAYS, "failures": source.consecutive_failures})
-        send_mail(f"{source.name} {label}", body, None, recipients)
+        subject = " ".join(f"{source.name} {label}".split())  # a header holds one line
+        send_mail(subject, body, None, recipients)
     return mailed
