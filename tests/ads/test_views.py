@@ -96,6 +96,34 @@ def test_a_prefetch_adds_nothing(header: str) -> None:
     assert impressions() == 0 and not PageViewDay.objects.exists()
 
 
+AS_ANOTHER_SITES_IMAGE = {"HTTP_SEC_FETCH_SITE": "cross-site", "HTTP_SEC_FETCH_MODE": "no-cors",
+                         "HTTP_SEC_FETCH_DEST": "image"}
+AS_AN_IMAGE_IN_A_STORY = {**AS_ANOTHER_SITES_IMAGE, "HTTP_SEC_FETCH_SITE": "same-origin"}
+
+
+@pytest.mark.parametrize("headers", [AS_ANOTHER_SITES_IMAGE, AS_AN_IMAGE_IN_A_STORY])
+def test_an_ad_loaded_by_a_page_that_is_not_the_ad_loader_adds_nothing(
+        headers: dict[str, str]) -> None:
+    campaign_create()
+    response = reader().get("/ads/slot/leaderboard?page=1", **headers)
+    assert response.status_code == 200
+    assert impressions() == 0 and not PageViewDay.objects.exists()
+    reader(address="198.51.100.20").get(
+        "/ads/slot/leaderboard?page=1", HTTP_SEC_FETCH_SITE="same-origin",
+        HTTP_SEC_FETCH_MODE="cors", HTTP_SEC_FETCH_DEST="empty")
+    assert impressions() == 1 and PageViewDay.objects.get().page_views == 1
+
+
+def test_a_click_link_loaded_by_another_site_redirects_but_adds_nothing() -> None:
+    campaign_create()
+    href = click_href(reader().get("/ads/slot/leaderboard").content.decode())
+    assert reader().get(href, **AS_ANOTHER_SITES_IMAGE).status_code == 302
+    assert clicks() == 0
+    reader().get(href, HTTP_SEC_FETCH_SITE="same-origin", HTTP_SEC_FETCH_MODE="navigate",
+                 HTTP_SEC_FETCH_DEST="document")
+    assert clicks() == 1
+
+
 def test_a_repeat_within_the_window_adds_nothing_but_another_visitor_counts() -> None:
     campaign_create()
     for _ in range(3):

@@ -43,8 +43,19 @@ def is_prefetch(request: HttpRequest) -> bool:
                for header in PREFETCH_HEADERS)
 
 
+def is_foreign(request: HttpRequest) -> bool:
+    """A request another site's page made its readers' browsers send (an <img> or a script
+    pointing at /ads/slot/ or a click link), as Fetch Metadata says: ads.js fetches from this
+    site, and a reader's click on an ad is a navigation from it. Browsers without Fetch
+    Metadata send neither header and are counted as before."""
+    site = request.META.get("HTTP_SEC_FETCH_SITE", "").lower()
+    mode = request.META.get("HTTP_SEC_FETCH_MODE", "").lower()
+    return site not in {"", "same-origin"} or mode not in {"", "navigate", "cors", "same-origin"}
+
+
 def should_count(request: HttpRequest) -> bool:
-    return not is_prefetch(request) and not is_bot(request.META.get("HTTP_USER_AGENT", ""))
+    return (not is_prefetch(request) and not is_foreign(request)
+            and not is_bot(request.META.get("HTTP_USER_AGENT", "")))
 
 
 def _daily_salt(day: datetime.date) -> str:
