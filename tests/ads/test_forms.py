@@ -155,3 +155,19 @@ def test_one_address_gets_three_booking_requests_a_day_not_a_flood(client: Clien
     assert sum("victim@mail.example" in (m.to[0].lower()) for m in mail.outbox) == 3
     refused = client.post("/ads", valid(contact_email="victim@mail.example"))
     assert "Please try again tomorrow" in refused.content.decode()
+
+
+def test_a_loop_of_failing_requests_stops_before_its_images_are_decoded(client: Client) -> None:
+    """Checking a creative decodes it: a script that never gets a request through must not
+    keep the server decoding its images."""
+    def attempt() -> Any:
+        upload = SimpleUploadedFile("banner.png", png_bytes(600, 200), content_type="image/png")
+        return client.post("/ads", {**valid(ends_on="2000-01-01"), "creative_image": upload})
+
+    statuses = [attempt().status_code for _ in range(20)]
+    assert statuses == [400] * 20
+    refused = attempt()
+    assert refused.status_code == 429
+    assert "Too many attempts" in refused.content.decode()
+    assert "creative_image" not in refused.context["form"].files
+    assert refused.context["form"]["advertiser"].value() == "Harbour Books"

@@ -37,12 +37,20 @@ HEADING = "Advertise with us"
 # used to flood a stranger's mailbox, or the desk's queue.
 REQUESTS_PER_EMAIL = (3, 24 * 60 * 60)
 REQUESTS_PER_IP = (10, 24 * 60 * 60)
+# Checking a request decodes its image: attempts are bounded too, sent or not, as on /pr.
+ATTEMPTS_PER_IP = (20, 60 * 60)
 
 
 def book(request: HttpRequest) -> HttpResponse:
     """What the site offers, in its own numbers, and the booking request form."""
     status = 400
-    if request.method == "POST":
+    if request.method == "POST" and over_limit(
+            scope="ads:attempt", key=client_ip(request) or "-", limit=ATTEMPTS_PER_IP):
+        form = BookingRequestForm(request.POST)  # the text kept, the image not even read
+        form.add_error(None, "Too many attempts from your network in the last hour; please "
+                             "try again later.")
+        status = 429
+    elif request.method == "POST":
         form = BookingRequestForm(request.POST, request.FILES)
         if form.is_valid() and (
                 over_limit(scope="ads:ip", key=client_ip(request) or "-", limit=REQUESTS_PER_IP)
