@@ -178,6 +178,8 @@ def test_a_plain_pdf_is_kept_under_a_server_made_name() -> None:
      "scripts, forms or attachments"),
     (SMALL_PDF.replace(b"/Type/Catalog", b"/Type/Catalog/AA<</O<</S/Launch>>>>"),
      "scripts, forms or attachments"),
+    (SMALL_PDF.replace(b"/Type/Catalog", b"/Type/Catalog/OpenAction<</S/J#61vaScript/J#53(x)>>"),
+     "scripts, forms or attachments"),
 ])
 def test_a_pdf_that_is_not_plain_is_refused(content: bytes, message: str) -> None:
     with pytest.raises(MediaRejected, match=message):

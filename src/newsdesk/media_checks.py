@@ -50,6 +50,8 @@ CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp",
 _UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f]|^\.|\.\.")
 # Active content a PDF reader would run; a release needs none of it.
 _PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA|SubmitForm)\b")
+# A name may write any of its characters as #xx: a reader takes "/J#61vaScript" for /JavaScript.
+_PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 
 
 class MediaRejected(ValueError):
@@ -128,7 +130,7 @@ def check_pdf(upload: IO[bytes] | bytes, *, client_name: str = "",
         raise MediaRejected("This file is not a PDF document.")
     if b"%%EOF" not in data[-2048:]:
         raise MediaRejected("This PDF is damaged or incomplete.")
-    if _PDF_ACTIVE.search(data):
+    if _PDF_ACTIVE.search(_PDF_NAME_ESCAPE.sub(lambda m: bytes.fromhex(m[1].decode()), data)):
         raise MediaRejected("This PDF contains scripts, forms or attachments; please send a "
                             "plain PDF.")
     return CheckedPdf(content=data, name=f"{uuid.uuid4().hex}.pdf")
