@@ -4,6 +4,7 @@ both parts, the web view; sent through a real SMTP server.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -72,7 +73,8 @@ def test_headers_offer_one_click_unsubscribe(news, smtp_server, settings) -> Non
     assert "<mailto:unsubscribe@localhost?subject=unsubscribe%20" in header
     assert mail.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     delivery = Delivery.objects.get(subscriber=subscriber)
-    assert mail.message["Message-ID"] == f"<digest.{delivery.digest_id}.{delivery.id}@localhost>"
+    assert re.fullmatch(rf"<digest\.{delivery.digest_id}\.{delivery.id}\.[0-9a-f]{{20}}@localhost>",
+                        mail.message["Message-ID"])
 
 
 def test_country_subscriber_and_everything_subscriber(news, smtp_server) -> None:

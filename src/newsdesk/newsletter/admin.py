@@ -47,7 +47,7 @@ class BounceInline(admin.TabularInline):
     model = Bounce
     extra = 0
     can_delete = False
-    fields = ("received_at", "kind", "status", "diagnostic")
+    fields = ("received_at", "kind", "status", "diagnostic", "counted")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
@@ -158,10 +158,11 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 @admin.register(Bounce)
 class BounceAdmin(admin.ModelAdmin):
-    list_display = ("email", "kind", "status", "received_at")
-    list_filter = ("kind", "received_at")
+    list_display = ("email", "kind", "status", "counted", "received_at")
+    list_filter = ("kind", "counted", "received_at")
     search_fields = ("email", "diagnostic")
-    readonly_fields = ("email", "subscriber", "kind", "status", "diagnostic", "received_at")
+    readonly_fields = ("email", "subscriber", "kind", "status", "diagnostic", "counted",
+                       "received_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -24,6 +24,7 @@ class Report:
     status: str = ""
     diagnostic: str = ""
     token: str = ""  # for "unsubscribe"
+    message_id: str = ""  # of the message reported on, when the report quotes its headers
 
 
 def _address(field: str | None) -> str:
@@ -58,18 +59,29 @@ def _delivery_status(part: Message) -> list[Report]:
     return reports
 
 
+def _original_headers(message: Message) -> Message | None:
+    """The headers of the message a report is about, as its text/rfc822-headers or
+    message/rfc822 part quotes them."""
+    for inner in message.walk():
+        if inner.get_content_type() in {"message/rfc822", "text/rfc822-headers"}:
+            payload = inner.get_payload()
+            if isinstance(payload, list):
+                return payload[0] if payload and isinstance(payload[0], Message) else None
+            return message_from_bytes(str(payload).encode(), policy=policy.compat32)
+    return None
+
+
+def _reported_message_id(message: Message) -> str:
+    original = _original_headers(message)
+    return " ".join(str(original.get("Message-ID", "")).split()) if original is not None else ""
+
+
 def _feedback(message: Message, part: Message) -> list[Report]:
     fields = _blocks(part)[0] if _blocks(part) else Message()
     email = _address(fields.get("Original-Rcpt-To"))
-    if not email:
-        for inner in message.walk():
-            if inner.get_content_type() in {"message/rfc822", "text/rfc822-headers"}:
-                payload = inner.get_payload()
-                original = payload[0] if isinstance(payload, list) else message_from_bytes(
-                    str(payload).encode(), policy=policy.compat32)
-                found = getaddresses([str(original.get("To", ""))])
-                email = found[0][1].lower() if found else ""
-                break
+    if not email and (original := _original_headers(message)) is not None:
+        found = getaddresses([str(original.get("To", ""))])
+        email = found[0][1].lower() if found else ""
     kind = str(fields.get("Feedback-Type", "abuse")).strip().lower()
     return [Report("complaint", email, kind)] if email else []
 
@@ -89,9 +101,13 @@ def _reports(raw: bytes) -> list[Report]:
         for part in message.walk():
             kind = part.get_content_type()
             if report_type == "delivery-status" and kind == "message/delivery-status":
-                return _delivery_status(part)
-            if report_type == "feedback-report" and kind == "message/feedback-report":
-                return _feedback(message, part)
+                reports = _delivery_status(part)
+            elif report_type == "feedback-report" and kind == "message/feedback-report":
+                reports = _feedback(message, part)
+            else:
+                continue
+            message_id = _reported_message_id(message)
+            return [dataclasses.replace(report, message_id=message_id) for report in reports]
         return []
     subject = str(make_header(decode_header(str(message.get("Subject", "")))))
     match = TOKEN_IN_SUBJECT.search(subject)

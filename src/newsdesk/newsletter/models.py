@@ -155,6 +155,9 @@ class Bounce(models.Model):
     kind = models.CharField(max_length=10, choices=BounceKind)
     status = models.CharField(max_length=20, blank=True, help_text="e.g. 5.1.1 or an SMTP code.")
     diagnostic = models.CharField(max_length=1000, blank=True)
+    counted = models.BooleanField(
+        default=True, help_text="Not counted: a mailed report that quoted no digest the site "
+        "sent to this address. Anyone can mail such a report, so it suppresses nobody.")
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -52,7 +52,7 @@ from newsdesk.newsletter.selectors import (
     subscribers_due,
 )
 from newsdesk.newsletter.services import bounce_record
-from newsdesk.newsletter.tokens import manage_token
+from newsdesk.newsletter.tokens import digest_message_id, manage_token
 from newsdesk.newsletter.transport import RateLimiter, SendResult, Transport, transport_factory
 
 log = logging.getLogger("newsdesk.newsletter")
@@ -273,8 +273,8 @@ class _Builder:
             message = DigestMessage(self.rendered(Edition.objects.get(id=edition_id)))
             self.messages[edition_id] = message
         token = manage_token(subscriber_id=subscriber_id, email=email)
-        raw = message.build(to=email, token=token,
-                            message_id=f"<digest.{self.digest.id}.{delivery_id}@{self.domain}>")
+        raw = message.build(to=email, token=token, message_id=digest_message_id(
+            digest_id=self.digest.id, delivery_id=delivery_id, email=email, domain=self.domain))
         return _Job(delivery_id, subscriber_id, email, attempts, raw, message.envelope_from)
 
 

@@ -5,6 +5,7 @@ consent records, and what bounces and complaints do to an address.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -25,7 +26,12 @@ from newsdesk.newsletter.models import (
     SubscriberStatus,
 )
 from newsdesk.newsletter.selectors import subscriber_from_token
-from newsdesk.newsletter.tokens import confirm_token, manage_token, manage_token_check
+from newsdesk.newsletter.tokens import (
+    confirm_token,
+    digest_message_vouches,
+    manage_token,
+    manage_token_check,
+)
 
 log = logging.getLogger("newsdesk.newsletter")
 
@@ -182,14 +188,17 @@ def subscriber_lift_suppression(*, subscriber: Subscriber) -> Subscriber:
     return subscriber
 
 
-def bounce_record(*, email: str, kind: str, status: str = "", diagnostic: str = "") -> Bounce:
-    """Log a bounce or complaint; one hard bounce or complaint, or three soft ones, suppress."""
+def bounce_record(*, email: str, kind: str, status: str = "", diagnostic: str = "",
+                  counted: bool = True) -> Bounce:
+    """Log a bounce or complaint; one hard bounce or complaint, or three soft ones, suppress.
+    One not counted (a report with no proof the site mailed the address) is only logged."""
     email = normalise_email(email)
     with transaction.atomic():
         subscriber = Subscriber.objects.select_for_update().filter(email=email).first()
         bounce = Bounce.objects.create(email=email, subscriber=subscriber, kind=kind,
-                                       status=status[:20], diagnostic=diagnostic[:1000])
-        if subscriber is None:
+                                       status=status[:20], diagnostic=diagnostic[:1000],
+                                       counted=counted)
+        if subscriber is None or not counted:
             return bounce
         if kind == BounceKind.SOFT:
             Subscriber.objects.filter(id=subscriber.id).update(soft_bounces=F("soft_bounces") + 1)
@@ -203,16 +212,29 @@ def bounce_record(*, email: str, kind: str, status: str = "", diagnostic: str = 
     return bounce
 
 
-def inbound_process(*, raw: bytes) -> list[Report]:
-    """Act on one inbound message: a DSN, a complaint, or a mailed unsubscribe request."""
-    reports = reports_from_message(raw)
-    for report in reports:
+@dataclass(frozen=True)
+class InboundOutcome:
+    report: Report
+    counted: bool  # False for a bounce or complaint about mail the site cannot show it sent
+
+
+def inbound_process(*, raw: bytes) -> list[InboundOutcome]:
+    """Act on one inbound message: a DSN, a complaint, or a mailed unsubscribe request.
+
+    A bounce or complaint counts only when it quotes the Message-ID of a digest the site sent
+    to that address (tokens.digest_message_vouches): anyone can mail the site a report, and
+    one that does not quote it could suppress any reader."""
+    outcomes = []
+    for report in reports_from_message(raw):
+        counted = True
         if report.kind == "unsubscribe":
             subscriber = subscriber_from_token(manage_token_check(report.token))
             if subscriber is not None:
                 subscriber_unsubscribe(subscriber=subscriber, form="unsubscribe by email", ip=None)
         else:
+            counted = digest_message_vouches(report.message_id, report.email)
             bounce_record(email=report.email, kind=report.kind, status=report.status,
-                          diagnostic=report.diagnostic)
-    return reports
+                          diagnostic=report.diagnostic, counted=counted)
+        outcomes.append(InboundOutcome(report, counted))
+    return outcomes
 

@@ -7,15 +7,17 @@ subscriber's or another purpose's token without the site's secret key.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.utils.crypto import salted_hmac
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 CONFIRM_SALT = "newsdesk.newsletter.confirm"
 MANAGE_SALT = "newsdesk.newsletter.manage"
+MESSAGE_ID_SALT = "newsdesk.newsletter.message-id"
 CONFIRM_MAX_AGE = timedelta(days=7)
 
 
@@ -71,3 +73,26 @@ def inbound_key() -> str:
     """The secret part of the inbound (bounce) endpoint's URL, derived from the secret key."""
     mac = salted_hmac("newsdesk.newsletter.inbound", "endpoint", algorithm="sha256")
     return mac.hexdigest()[:32]
+
+
+_DIGEST_MESSAGE_ID = re.compile(r"<?digest\.\d+\.(\d+)\.([0-9a-f]{20})@[^<>\s]+>?")
+
+
+def digest_message_id(*, digest_id: int, delivery_id: int, email: str, domain: str) -> str:
+    """The Message-ID of one digest delivery, keyed to its address: a bounce or complaint that
+    quotes it shows that the site sent that address mail (see digest_message_vouches)."""
+    return f"<digest.{digest_id}.{delivery_id}.{_message_tag(delivery_id, email)}@{domain}>"
+
+
+def digest_message_vouches(message_id: str, email: str) -> bool:
+    """Whether message_id names a digest this site sent to email. Anyone can mail a report
+    saying that an address bounced; one that quotes no such message suppresses nobody."""
+    match = _DIGEST_MESSAGE_ID.fullmatch(message_id.strip())
+    return match is not None and constant_time_compare(
+        match.group(2), _message_tag(int(match.group(1)), email))
+
+
+def _message_tag(delivery_id: int, email: str) -> str:
+    mac = salted_hmac(MESSAGE_ID_SALT, f"{delivery_id}:{email.strip().lower()}",
+                      algorithm="sha256")
+    return mac.hexdigest()[:20]

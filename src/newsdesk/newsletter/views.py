@@ -173,7 +173,8 @@ def inbound(request: HttpRequest, key: str) -> HttpResponse:
         raise Http404("No such page")
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_INBOUND_BYTES:
         return JsonResponse({"error": "too large"}, status=413)
-    reports = inbound_process(raw=request.body)
-    return JsonResponse({"reports": [{"kind": r.kind, "email": r.email, "status": r.status}
-                                     for r in reports]})
+    outcomes = inbound_process(raw=request.body)
+    return JsonResponse({"reports": [
+        {"kind": o.report.kind, "email": o.report.email, "status": o.report.status,
+         "counted": o.counted} for o in outcomes]})
 

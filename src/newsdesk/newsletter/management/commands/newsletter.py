@@ -62,9 +62,12 @@ class Command(BaseCommand):
                     raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
                 except OSError as exc:
                     raise CommandError(f"Cannot read {name}: {exc.strerror or exc}") from exc
-                for report in inbound_process(raw=raw):
-                    line = f"{name}: {report.kind} {report.email} {report.status}"
-                    self.stdout.write(line.rstrip())
+                for outcome in inbound_process(raw=raw):
+                    report = outcome.report
+                    line = f"{name}: {report.kind} {report.email} {report.status}".rstrip()
+                    if not outcome.counted:
+                        line += " (not counted: it quotes no digest sent to that address)"
+                    self.stdout.write(line)
         else:
             path = reverse("newsletter:inbound", kwargs={"key": inbound_key()})
             self.stdout.write(settings.BASE_URL + path)
