@@ -186,6 +186,40 @@ def test_a_pdf_that_is_not_plain_is_refused(content: bytes, message: str) -> Non
         check_pdf(content, client_name="report.pdf")
 
 
+def object_stream_pdf(objects: bytes, *, filters: bytes = b"/Filter/FlateDecode",
+                      data: bytes | None = None) -> bytes:
+    """A PDF 1.5 whose objects 3 and 4 are packed in a compressed object stream."""
+    packed = zlib.compress(objects) if data is None else data
+    return (b"%PDF-1.5\n1 0 obj<</Type/Catalog/Pages 2 0 R/OpenAction 3 0 R>>endobj\n"
+            b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+            b"5 0 obj<</Type/ObjStm/N 2/First 8" + filters
+            + b"/Length " + str(len(packed)).encode() + b">>stream\n" + packed
+            + b"\nendstream\nendobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+PLAIN_OBJECTS = b"3 0 4 22 <</S/GoTo/D[0/Fit]>> <</Producer(Office)>>"
+
+
+def test_a_pdf_with_plain_compressed_objects_is_kept() -> None:
+    content = object_stream_pdf(PLAIN_OBJECTS)
+    assert check_pdf(content, client_name="report.pdf").content == content
+
+
+@pytest.mark.parametrize("content, message", [
+    (object_stream_pdf(b"3 0 4 37 <</S/JavaScript/JS(app.alert(1))>> <<>>"),
+     "scripts, forms or attachments"),
+    (object_stream_pdf(b"3 0 4 37 <</S/J#61vaScript/JS(app.alert(1))>> <<>>"),
+     "scripts, forms or attachments"),
+    (object_stream_pdf(PLAIN_OBJECTS, filters=b"/Filter/LZWDecode", data=b"\x80\x0b\x60"),
+     "cannot be checked"),
+    (object_stream_pdf(PLAIN_OBJECTS, data=b"not deflated at all"), "cannot be checked"),
+])
+def test_a_script_packed_in_a_compressed_object_stream_is_found(content: bytes,
+                                                                 message: str) -> None:
+    with pytest.raises(MediaRejected, match=message):
+        check_pdf(content, client_name="report.pdf")
+
+
 def test_a_photo_with_damaged_exif_is_kept_unturned() -> None:
     checked = check_image(damaged_exif_jpeg(), client_name="quay.jpg")
 

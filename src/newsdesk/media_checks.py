@@ -28,6 +28,7 @@ import re
 import struct
 import uuid
 import warnings
+import zlib
 from dataclasses import dataclass
 from typing import IO
 
@@ -52,6 +53,12 @@ _UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f]|^\.|\.\.")
 _PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA|SubmitForm)\b")
 # A name may write any of its characters as #xx: a reader takes "/J#61vaScript" for /JavaScript.
 _PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+# A PDF 1.5 object stream packs objects (actions among them) out of sight of a byte search.
+_PDF_STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
+_PDF_OBJECT_STREAM = re.compile(rb"/Type\s*/ObjStm\b")
+_PDF_FLATE_ONLY = re.compile(rb"/Filter\s*(?:/FlateDecode|\[\s*/FlateDecode\s*\])")
+PDF_DICTIONARY_MAX = 4096  # bytes between "obj" and "stream" a stream's dictionary may take
+PDF_UNPACKED_MAX = 64 * MB  # what one object stream may inflate to: no decompression bomb
 
 
 class MediaRejected(ValueError):
@@ -130,10 +137,39 @@ def check_pdf(upload: IO[bytes] | bytes, *, client_name: str = "",
         raise MediaRejected("This file is not a PDF document.")
     if b"%%EOF" not in data[-2048:]:
         raise MediaRejected("This PDF is damaged or incomplete.")
-    if _PDF_ACTIVE.search(_PDF_NAME_ESCAPE.sub(lambda m: bytes.fromhex(m[1].decode()), data)):
-        raise MediaRejected("This PDF contains scripts, forms or attachments; please send a "
-                            "plain PDF.")
+    for part in (data, *_pdf_object_streams(data)):
+        if _PDF_ACTIVE.search(_pdf_names(part)):
+            raise MediaRejected("This PDF contains scripts, forms or attachments; please send "
+                                "a plain PDF.")
     return CheckedPdf(content=data, name=f"{uuid.uuid4().hex}.pdf")
+
+
+def _pdf_names(data: bytes) -> bytes:
+    return _PDF_NAME_ESCAPE.sub(lambda m: bytes.fromhex(m[1].decode()), data)
+
+
+def _pdf_object_streams(data: bytes) -> list[bytes]:
+    """What the PDF's object streams hold, inflated. One packed in any other way than plain
+    Flate (another filter, a predictor, encryption) cannot be checked, and is refused."""
+    unpacked = []
+    for start in _PDF_STREAM_START.finditer(data):
+        opened = data.rfind(b"obj", max(0, start.start() - PDF_DICTIONARY_MAX), start.start())
+        header = _pdf_names(data[opened:start.start()]) if opened != -1 else b""
+        if not _PDF_OBJECT_STREAM.search(header):
+            continue
+        end = data.find(b"endstream", start.end())
+        inflate = zlib.decompressobj()
+        try:
+            if not _PDF_FLATE_ONLY.search(header) or b"/DecodeParms" in header or end == -1:
+                raise zlib.error("not plain Flate")
+            content = inflate.decompress(data[start.end():end], PDF_UNPACKED_MAX)
+        except zlib.error:
+            content = b""
+        if not content or inflate.unconsumed_tail:
+            raise MediaRejected("Part of this PDF is packed in a way that cannot be checked; "
+                                "please save it again as a plain PDF (“Print to PDF”).")
+        unpacked.append(content)
+    return unpacked
 
 
 def sniff_image(data: bytes) -> str | None:
