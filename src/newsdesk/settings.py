@@ -48,6 +48,10 @@ def env_bool(name: str, default: bool) -> bool:
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 NEWSDESK_ENV = env("NEWSDESK_ENV", "development")
+if NEWSDESK_ENV not in {"development", "production"}:
+    # A typo ("prod") would otherwise serve the public with debug pages and a known key.
+    raise ImproperlyConfigured(
+        f"NEWSDESK_ENV must be development or production, not {NEWSDESK_ENV!r}")
 PRODUCTION = NEWSDESK_ENV == "production"
 HOME = Path(env("NEWSDESK_HOME", "var")).resolve()
 MEDIA_ROOT = HOME / "media"
