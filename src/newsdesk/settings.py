@@ -43,7 +43,14 @@ def _env_number(name: str, default: float, kind: type[float] | type[int], what: 
 
 def env_bool(name: str, default: bool) -> bool:
     value = env(name)
-    return default if not value else value.lower() in {"1", "true", "yes", "on"}
+    if not value:
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    # Read as false, a typo would turn off what it meant to keep (NEWSDESK_SSL_REDIRECT=ture).
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
 
 
 PACKAGE_DIR = Path(__file__).resolve().parent
