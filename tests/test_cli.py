@@ -225,6 +225,7 @@ def test_the_demo_links_to_its_own_port_and_stops_whole_on_sigterm(
     ("NEWSDESK_LOG_LEVEL", "loud", "NEWSDESK_LOG_LEVEL must be DEBUG, INFO"),
     ("NEWSDESK_ENV", "production", "NEWSDESK_SECRET_KEY must be set"),
     ("NEWSDESK_PAGE_CACHE", "ture", "NEWSDESK_PAGE_CACHE must be true or false, not 'ture'"),
+    ("NEWSDESK_TIME_ZONE", "Paris", "NEWSDESK_TIME_ZONE must be a time zone such as"),
     ("NEWSDESK_ENV", "prod", "NEWSDESK_ENV must be development or production, not 'prod'"),
 ])
 def test_a_mistyped_setting_is_named_in_one_line(tmp_path: Path, variable: str, value: str,

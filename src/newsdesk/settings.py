@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
@@ -203,6 +204,11 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = env("NEWSDESK_TIME_ZONE", "UTC")
+try:
+    ZoneInfo(TIME_ZONE)
+except (ValueError, ZoneInfoNotFoundError):
+    raise ImproperlyConfigured(
+        f"NEWSDESK_TIME_ZONE must be a time zone such as Europe/Paris, not {TIME_ZONE!r}") from None
 USE_I18N = True
 USE_TZ = True
 
