@@ -226,6 +226,7 @@ def test_the_demo_links_to_its_own_port_and_stops_whole_on_sigterm(
     ("NEWSDESK_ENV", "production", "NEWSDESK_SECRET_KEY must be set"),
     ("NEWSDESK_PAGE_CACHE", "ture", "NEWSDESK_PAGE_CACHE must be true or false, not 'ture'"),
     ("NEWSDESK_TIME_ZONE", "Paris", "NEWSDESK_TIME_ZONE must be a time zone such as"),
+    ("DATABASE_URL", "postgress://u:secret@db/newsdesk", "DATABASE_URL must be a database URL"),
     ("NEWSDESK_ENV", "prod", "NEWSDESK_ENV must be development or production, not 'prod'"),
 ])
 def test_a_mistyped_setting_is_named_in_one_line(tmp_path: Path, variable: str, value: str,
@@ -237,6 +238,7 @@ def test_a_mistyped_setting_is_named_in_one_line(tmp_path: Path, variable: str, 
     assert done.returncode == 2
     assert done.stderr.startswith(f"newsdesk: {message}")
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "u:secret@" not in done.stderr  # a URL's password stays out of the logs
 
 
 def test_ingest_names_a_failed_source_once(tmp_path: Path, http_server: LocalHTTPServer) -> None:

@@ -160,7 +160,11 @@ TEMPLATES = [
 
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    try:
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    except ValueError:  # the value is not repeated: it may hold a password
+        raise ImproperlyConfigured("DATABASE_URL must be a database URL such as "
+                                   "postgres://user@host:5432/newsdesk") from None
 else:
     DATABASES = {
         "default": {
