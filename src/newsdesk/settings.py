@@ -6,7 +6,9 @@ value is missing. Every variable is documented in the README's configuration tab
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,22 +26,31 @@ def env_list(name: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in env(name).split(",") if part.strip())
 
 
-def env_int(name: str, default: int) -> int:
-    return int(_env_number(name, default, int, "a whole number"))
+def env_int(name: str, default: int, *, least: int = 1) -> int:
+    return int(_env_number(name, default, int, f"a whole number, {least} or more",
+                           lambda number: number >= least))
 
 
-def env_float(name: str, default: float) -> float:
-    return _env_number(name, default, float, "a number")
+def env_float(name: str, default: float, *, zero: bool = False) -> float:
+    if zero:
+        return _env_number(name, default, float, "a number, 0 or more", lambda number: number >= 0)
+    return _env_number(name, default, float, "a number above 0", lambda number: number > 0)
 
 
-def _env_number(name: str, default: float, kind: type[float] | type[int], what: str) -> float:
+def _env_number(name: str, default: float, kind: type[float] | type[int], what: str,
+                fits: Callable[[float], bool]) -> float:
+    # Out of range is refused too: NEWSDESK_FETCH_TIMEOUT=-1 failed every source's fetch.
     value = env(name)
     if not value:
         return default
+    problem = ImproperlyConfigured(f"{name} must be {what}, not {value!r}")
     try:
-        return kind(value)
+        number = kind(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be {what}, not {value!r}") from None
+        raise problem from None
+    if not math.isfinite(number) or not fits(number):
+        raise problem
+    return number
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -283,11 +294,11 @@ NEWSDESK_INGEST_PROCESSES = env_int("NEWSDESK_INGEST_PROCESSES", min(4, os.cpu_c
 # Behind a proxy, the header that carries the visitor's address (e.g. X-Forwarded-For);
 # per-address quotas and ad de-duplication read it. Empty: the connection's own address.
 NEWSDESK_CLIENT_IP_HEADER = env("NEWSDESK_CLIENT_IP_HEADER")
-NEWSDESK_PR_DAILY_LIMIT = env_int("NEWSDESK_PR_DAILY_LIMIT", 3)
-NEWSDESK_ADS_DEDUP_SECONDS = env_int("NEWSDESK_ADS_DEDUP_SECONDS", 1800)
+NEWSDESK_PR_DAILY_LIMIT = env_int("NEWSDESK_PR_DAILY_LIMIT", 3, least=0)
+NEWSDESK_ADS_DEDUP_SECONDS = env_int("NEWSDESK_ADS_DEDUP_SECONDS", 1800, least=0)
 NEWSDESK_ADS_CLICK_MAX_AGE = env_int("NEWSDESK_ADS_CLICK_MAX_AGE", 7 * 24 * 3600)
 NEWSDESK_HOST_CONCURRENCY = env_int("NEWSDESK_HOST_CONCURRENCY", 2)
-NEWSDESK_HOST_SPACING = env_float("NEWSDESK_HOST_SPACING", 0.1)
+NEWSDESK_HOST_SPACING = env_float("NEWSDESK_HOST_SPACING", 0.1, zero=True)
 
 # Jobs: in this process by default; on Celery workers when a broker is set (docs/scaling.md).
 NEWSDESK_BROKER_URL = env("NEWSDESK_BROKER_URL")
@@ -340,6 +351,6 @@ if PRODUCTION:
         SILENCED_SYSTEM_CHECKS = ["security.W008"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env_int("NEWSDESK_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_SECONDS = env_int("NEWSDESK_HSTS_SECONDS", 31536000, least=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
