@@ -243,6 +243,27 @@ def test_a_mistyped_setting_is_named_in_one_line(tmp_path: Path, variable: str, 
     assert "u:secret@" not in done.stderr  # a URL's password stays out of the logs
 
 
+@pytest.mark.parametrize("args", [("source", "list"), ("article", "list"), ("ingest",)])
+def test_a_database_not_yet_migrated_asks_for_migrate(tmp_path: Path, args: tuple[str, ...]
+                                                      ) -> None:
+    done = _run(NewsdeskCommand(tmp_path / "home"), *args)
+
+    assert done.returncode == 1
+    assert done.stderr.startswith("newsdesk: the database is not set up for this version")
+    assert done.stderr.endswith("run 'newsdesk migrate'\n") and "Traceback" not in done.stderr
+
+
+def test_a_database_that_does_not_answer_is_one_line(tmp_path: Path) -> None:
+    command = NewsdeskCommand(tmp_path / "home",
+                              DATABASE_URL=f"postgres://newsdesk@127.0.0.1:{_free_port()}/none")
+
+    done = _run(command, "source", "list")
+
+    assert done.returncode == 1
+    assert done.stderr.startswith("newsdesk: the database cannot be used: connection failed")
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
 def test_ingest_names_a_failed_source_once(tmp_path: Path, http_server: LocalHTTPServer) -> None:
     newsdesk = NewsdeskCommand(tmp_path / "home", NEWSDESK_LOG_LEVEL="INFO")  # the default
     newsdesk("migrate", "-v0")

@@ -13,6 +13,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
+    from django.db import OperationalError, ProgrammingError
 
     try:
         settings.INSTALLED_APPS  # noqa: B018 - reads the settings, which check the environment
@@ -27,6 +28,27 @@ def main(argv: list[str] | None = None) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(1)
+    except (OperationalError, ProgrammingError) as exc:
+        if _migrations_pending():
+            sys.stderr.write("newsdesk: the database is not set up for this version "
+                             f"({str(exc).splitlines()[0]}): run 'newsdesk migrate'\n")
+            sys.exit(1)
+        if isinstance(exc, ProgrammingError):
+            raise
+        sys.stderr.write(f"newsdesk: the database cannot be used: {str(exc).splitlines()[0]}\n")
+        sys.exit(1)
+
+
+def _migrations_pending() -> bool:
+    """Whether the database lacks a migration of this version (False if it cannot be asked)."""
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connection)
+        return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    except DatabaseError:
+        return False
 
 
 def bounded(low: int, high: int) -> Callable[[str], int]:
