@@ -243,6 +243,16 @@ def test_a_mistyped_setting_is_named_in_one_line(tmp_path: Path, variable: str, 
     assert "u:secret@" not in done.stderr  # a URL's password stays out of the logs
 
 
+def test_a_home_that_cannot_be_made_is_named_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+
+    done = _run(NewsdeskCommand(tmp_path / "file" / "home"), "source", "list")
+
+    assert done.returncode == 2
+    assert done.stderr == (f"newsdesk: NEWSDESK_HOME {tmp_path / 'file' / 'home'} cannot be used: "
+                           "Not a directory\n")
+
+
 @pytest.mark.parametrize("args", [("source", "list"), ("article", "list"), ("ingest",)])
 def test_a_database_not_yet_migrated_asks_for_migrate(tmp_path: Path, args: tuple[str, ...]
                                                       ) -> None:

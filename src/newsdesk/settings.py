@@ -78,8 +78,11 @@ OUTBOX_DIR = HOME / "outbox"
 PAGE_CACHE_DIR = HOME / "pagecache"
 PAGE_CACHE_ENABLED = env_bool("NEWSDESK_PAGE_CACHE", True)
 STATIC_ROOT = HOME / "static"
-HOME.mkdir(parents=True, exist_ok=True)
-STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every request while it is missing
+try:
+    HOME.mkdir(parents=True, exist_ok=True)
+    STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every request while it is missing
+except OSError as exc:
+    raise ImproperlyConfigured(f"NEWSDESK_HOME {HOME} cannot be used: {exc.strerror}") from None
 
 SITE_NAME = env("NEWSDESK_SITE_NAME", "Newsdesk Demo")
 SITE_DOMAIN = env("NEWSDESK_SITE_DOMAIN", "localhost")
