@@ -224,6 +224,8 @@ def test_the_demo_links_to_its_own_port_and_stops_whole_on_sigterm(
     ("NEWSDESK_FETCH_TIMEOUT", "20s", "NEWSDESK_FETCH_TIMEOUT must be a number"),
     ("NEWSDESK_FETCH_TIMEOUT", "-1", "NEWSDESK_FETCH_TIMEOUT must be a number above 0, not '-1'"),
     ("NEWSDESK_HOST_CONCURRENCY", "0", "NEWSDESK_HOST_CONCURRENCY must be a whole number, 1 or"),
+    ("NEWSDESK_WORKERS", "three", "NEWSDESK_WORKERS must be a whole number"),
+    ("NEWSDESK_WORKERS", "0", "NEWSDESK_WORKERS must be a whole number, 1 or more, not '0'"),
     ("NEWSDESK_LOG_LEVEL", "loud", "NEWSDESK_LOG_LEVEL must be DEBUG, INFO"),
     ("NEWSDESK_ENV", "production", "NEWSDESK_SECRET_KEY must be set"),
     ("NEWSDESK_PAGE_CACHE", "ture", "NEWSDESK_PAGE_CACHE must be true or false, not 'ture'"),

@@ -244,6 +244,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
+NEWSDESK_WORKERS = env_int("NEWSDESK_WORKERS", 2)  # gunicorn workers of `newsdesk serve`
 NEWSDESK_REDIS_URL = env("NEWSDESK_REDIS_URL")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if NEWSDESK_REDIS_URL:

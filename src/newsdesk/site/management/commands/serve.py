@@ -19,9 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=bounded(1, 65535), default=8000)
-        parser.add_argument(
-            "--workers", type=bounded(1, 64), default=int(os.environ.get("NEWSDESK_WORKERS", "2"))
-        )
+        parser.add_argument("--workers", type=bounded(1, 64), default=settings.NEWSDESK_WORKERS)
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
