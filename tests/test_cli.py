@@ -245,6 +245,18 @@ def test_a_mistyped_setting_is_named_in_one_line(tmp_path: Path, variable: str, 
     assert "u:secret@" not in done.stderr  # a URL's password stays out of the logs
 
 
+def test_production_refuses_the_example_secret_key_of_the_deploy_folder(tmp_path: Path) -> None:
+    shipped = (Path(__file__).parent.parent / "deploy" / "newsdesk.env").read_text()
+    example = shipped.split("NEWSDESK_SECRET_KEY=", 1)[1].split("\n", 1)[0]
+    command = NewsdeskCommand(tmp_path / "home", NEWSDESK_ENV="production",
+                              NEWSDESK_SECRET_KEY=example)
+
+    done = _run(command, "ingest")
+
+    assert done.returncode == 2
+    assert done.stderr.startswith("newsdesk: NEWSDESK_SECRET_KEY is still deploy/newsdesk.env's")
+
+
 def test_a_home_that_cannot_be_made_is_named_in_one_line(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
 

@@ -95,6 +95,11 @@ if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("NEWSDESK_SECRET_KEY must be set when NEWSDESK_ENV=production.")
     SECRET_KEY = "development-only-insecure-key-not-for-production"  # noqa: S105
+elif PRODUCTION and SECRET_KEY == "replace-with-a-long-random-string":  # noqa: S105
+    # deploy/newsdesk.env's example: known to everyone who has read the repository.
+    raise ImproperlyConfigured(
+        "NEWSDESK_SECRET_KEY is still deploy/newsdesk.env's example; set a random one: "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'")
 
 _base_host = BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
 ALLOWED_HOSTS = list(env_list("NEWSDESK_ALLOWED_HOSTS")) or [_base_host, SITE_DOMAIN.lower()]
