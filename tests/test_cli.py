@@ -162,6 +162,19 @@ def test_a_signal_to_a_multi_process_ingest_stops_its_workers_and_frees_its_clai
                       ).fetchone() == (0,)
 
 
+@pytest.mark.parametrize("minutes", ["-5", "1", "100000"])
+def test_a_polling_interval_out_of_the_desks_bounds_is_refused(
+    newsdesk: NewsdeskCommand, http_server: LocalHTTPServer, minutes: str
+) -> None:
+    http_server.routes["/feed.xml"] = (200, RSS_TYPE, rss([]))
+
+    done = _run(newsdesk, "source", "add", http_server.url("/feed.xml"), "--poll-minutes", minutes)
+
+    assert done.returncode == 2
+    assert "is not a whole number from 5 to 10080" in done.stderr
+    assert "Traceback" not in done.stderr and "Added source" not in done.stdout
+
+
 def test_the_url_of_an_article_waiting_for_review_comes_with_a_warning(
     newsdesk: NewsdeskCommand, http_server: LocalHTTPServer
 ) -> None:

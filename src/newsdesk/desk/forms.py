@@ -12,11 +12,17 @@ from django.db import models
 from newsdesk.articles.models import Article
 from newsdesk.ingest.clean import NOT_TEXT
 from newsdesk.ingest.places import all_countries, region_names
-from newsdesk.sources.models import ContentPolicy, ImagePolicy, PublishPolicy, Source
+from newsdesk.sources.models import (
+    POLL_MINUTES_MAX,
+    POLL_MINUTES_MIN,
+    ContentPolicy,
+    ImagePolicy,
+    PublishPolicy,
+    Source,
+)
 from newsdesk.sources.services import SourceDraft
 
 MAX_REMOVE_SELECTORS = 30
-POLL_MINUTES_MIN, POLL_MINUTES_MAX = 5, 7 * 24 * 60  # politeness, and at least once a week
 MAX_URL_CHARS = Source._meta.get_field("feed_url").max_length  # home_url's is the same
 
 

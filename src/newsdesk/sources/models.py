@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+POLL_MINUTES_MIN, POLL_MINUTES_MAX = 5, 7 * 24 * 60  # politeness, and at least once a week
+
 
 class ImagePolicy(models.TextChoices):
     SOURCE = "source", "Reuse the publisher's lead image with its credit"

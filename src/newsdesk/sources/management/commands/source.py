@@ -5,7 +5,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from newsdesk.sources.models import ContentPolicy, ImagePolicy, PublishPolicy, Source
+from newsdesk.cli import bounded
+from newsdesk.sources.models import (
+    POLL_MINUTES_MAX,
+    POLL_MINUTES_MIN,
+    ContentPolicy,
+    ImagePolicy,
+    PublishPolicy,
+    Source,
+)
 from newsdesk.sources.services import SourceAddError, source_add
 
 
@@ -25,7 +33,8 @@ class Command(BaseCommand):
             default="RSS",
             help='Shown as "Source of original article: CREDIT (domain)".',
         )
-        add.add_argument("--poll-minutes", type=int, default=None)
+        add.add_argument("--poll-minutes", type=bounded(POLL_MINUTES_MIN, POLL_MINUTES_MAX),
+                         default=None)
         sub.add_parser("list", help="One line per source with its health.")
 
     def handle(self, *args: Any, **options: Any) -> None:
