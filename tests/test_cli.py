@@ -203,6 +203,22 @@ def _answers(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+@pytest.mark.parametrize("option", ["--port", "--publisher-port"])
+def test_the_demo_on_a_port_in_use_says_so_before_starting(newsdesk: NewsdeskCommand,
+                                                           option: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        ports = {"--port": str(_free_port()), "--publisher-port": str(_free_port()), option: port}
+
+        done = _run(newsdesk, "run", *(part for pair in ports.items() for part in pair))
+
+    assert done.returncode == 1
+    assert f"Port {port} on 127.0.0.1 is in use: choose another with {option}." in done.stderr
+    assert "The demo site" not in done.stdout and "Traceback" not in done.stderr
+
+
 def test_the_demo_links_to_its_own_port_and_stops_whole_on_sigterm(
     newsdesk: NewsdeskCommand,
 ) -> None:

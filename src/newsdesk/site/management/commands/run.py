@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from newsdesk.cli import bounded
 from newsdesk.demo.publisher import DemoPublisher
@@ -37,6 +38,11 @@ class Command(BaseCommand):
                             help="How often the in-process schedule looks for due jobs.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        for option, port in (("--port", options["port"]),
+                             ("--publisher-port", options["publisher_port"])):
+            if not _port_free(port):  # before anything starts, so nothing is left half done
+                raise CommandError(f"Port {port} on 127.0.0.1 is in use: choose another with "
+                                   f"{option}.")
         site = f"http://127.0.0.1:{options['port']}"
         if "NEWSDESK_BASE_URL" not in os.environ:  # links in feeds, mail and the text edition
             os.environ["NEWSDESK_BASE_URL"] = settings.BASE_URL = site  # here and in `serve`
@@ -69,6 +75,8 @@ class Command(BaseCommand):
         finally:
             server.terminate()
             publisher.stop()
+        if server.returncode:  # the server ended on its own: say so, as the exit code too
+            raise CommandError(f"The site server stopped (exit code {server.returncode}).")
 
     def _add_sources(self, feed_urls: list[str]) -> None:
         for index, url in enumerate(feed_urls):
@@ -93,6 +101,16 @@ class Command(BaseCommand):
         # The demo shows the whole desk, so its editor holds the Admin role.
         user.groups.set([Group.objects.get(name=ADMIN)])
         return password
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _stop(signum: int, frame: object) -> None:
