@@ -260,6 +260,8 @@ def test_the_demo_links_to_its_own_port_and_stops_whole_on_sigterm(
     ("NEWSDESK_PAGE_CACHE", "ture", "NEWSDESK_PAGE_CACHE must be true or false, not 'ture'"),
     ("NEWSDESK_TIME_ZONE", "Paris", "NEWSDESK_TIME_ZONE must be a time zone such as"),
     ("DATABASE_URL", "postgress://u:secret@db/newsdesk", "DATABASE_URL must be a database URL"),
+    ("NEWSDESK_SMTP_URL", "smtp+ssl://u:secret@mail.example:465",
+     "NEWSDESK_SMTP_URL must start smtp://, smtp+tls:// (STARTTLS) or smtps:// (TLS), not 'smtp+"),
     ("NEWSDESK_ENV", "prod", "NEWSDESK_ENV must be development or production, not 'prod'"),
 ])
 def test_a_mistyped_setting_is_named_in_one_line(tmp_path: Path, variable: str, value: str,

@@ -270,6 +270,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if env("NEWSDESK_SMTP_URL"):
     # smtp://user:pass@host:25, smtp+tls://… (STARTTLS, port 587), smtps://… (TLS, port 465)
     _smtp = urlsplit(env("NEWSDESK_SMTP_URL"))
+    if _smtp.scheme not in {"smtp", "smtp+tls", "smtps"}:
+        # Any other scheme would be read as plain smtp: a login sent without encryption.
+        raise ImproperlyConfigured("NEWSDESK_SMTP_URL must start smtp://, smtp+tls:// (STARTTLS) "
+                                   f"or smtps:// (TLS), not {_smtp.scheme + '://'!r}")
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = _smtp.hostname or "localhost"
     EMAIL_PORT = _smtp.port or {"smtp+tls": 587, "smtps": 465}.get(_smtp.scheme, 25)
