@@ -290,6 +290,15 @@ NEWSDESK_NEWSLETTER_LINK_DAYS = env_int("NEWSDESK_NEWSLETTER_LINK_DAYS", 90)
 NEWSDESK_LOG_IP = env_bool("NEWSDESK_LOG_IP", True)
 NEWSDESK_SMTP_CONNECTIONS = env_int("NEWSDESK_SMTP_CONNECTIONS", 4)
 NEWSDESK_SMTP_RATE_LIMITS = env("NEWSDESK_SMTP_RATE_LIMITS")  # "*=50,gmail.com=10": messages/s
+for _limit in env_list("NEWSDESK_SMTP_RATE_LIMITS"):  # checked here, not mid-send
+    _domain, _, _rate = _limit.partition("=")
+    try:
+        _rate_fits = bool(_domain.strip()) and math.isfinite(float(_rate)) and float(_rate) > 0
+    except ValueError:
+        _rate_fits = False
+    if not _rate_fits:
+        raise ImproperlyConfigured("NEWSDESK_SMTP_RATE_LIMITS must be domain=messages per second, "
+                                   f"comma-separated, e.g. *=50,gmail.com=10; not {_limit!r}")
 NEWSDESK_SMTP_RETRY_SECONDS = env_int("NEWSDESK_SMTP_RETRY_SECONDS", 60)
 
 # Ingest: how politely and how far the fetcher may go.
