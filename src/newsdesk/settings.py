@@ -87,6 +87,10 @@ except OSError as exc:
 SITE_NAME = env("NEWSDESK_SITE_NAME", "Newsdesk Demo")
 SITE_DOMAIN = env("NEWSDESK_SITE_DOMAIN", "localhost")
 BASE_URL = env("NEWSDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+if urlsplit(BASE_URL).scheme not in {"http", "https"} or not urlsplit(BASE_URL).hostname:
+    # Without a scheme every link in feeds, mail and the text edition would be relative.
+    raise ImproperlyConfigured(
+        f"NEWSDESK_BASE_URL must be an http:// or https:// address, not {BASE_URL!r}")
 
 # Debug pages show settings and source code to anyone: production never has them.
 DEBUG = not PRODUCTION and env_bool("NEWSDESK_DEBUG", True)
