@@ -255,6 +255,9 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 
 NEWSDESK_WORKERS = env_int("NEWSDESK_WORKERS", 2)  # gunicorn workers of `newsdesk serve`
 NEWSDESK_REDIS_URL = env("NEWSDESK_REDIS_URL")
+if NEWSDESK_REDIS_URL and urlsplit(NEWSDESK_REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
+    # Else each source's fetch would fail on it, blamed on the publishers.
+    raise ImproperlyConfigured("NEWSDESK_REDIS_URL must start redis://, rediss:// or unix://")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if NEWSDESK_REDIS_URL:
     # Shared by every web process; sessions get their own prefix, so clearing the cache never
