@@ -363,6 +363,9 @@ LOGGING = {
     "loggers": {
         "newsdesk": {"handlers": ["console"], "level": LOG_LEVEL},
         "django": {"handlers": ["console"], "level": "WARNING"},
+        # A line for every request to a publisher, in a Celery worker's log at INFO: only
+        # when debugging.
+        "httpx": {"level": "DEBUG" if LOG_LEVEL == "DEBUG" else "WARNING"},
     },
 }
 
