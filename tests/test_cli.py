@@ -311,6 +311,13 @@ def test_a_database_not_yet_migrated_asks_for_migrate(tmp_path: Path, args: tupl
     assert done.stderr.endswith("run 'newsdesk migrate'\n") and "Traceback" not in done.stderr
 
 
+def test_serve_on_a_database_not_yet_migrated_asks_for_migrate(tmp_path: Path) -> None:
+    done = _run(NewsdeskCommand(tmp_path / "home"), "serve", "--port", str(_free_port()))
+
+    assert done.returncode == 1
+    assert "run 'newsdesk migrate' first" in done.stderr and "Serving" not in done.stdout
+
+
 def test_a_database_that_does_not_answer_is_one_line(tmp_path: Path) -> None:
     command = NewsdeskCommand(tmp_path / "home",
                               DATABASE_URL=f"postgres://newsdesk@127.0.0.1:{_free_port()}/none")

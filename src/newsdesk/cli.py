@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(1)
     except (OperationalError, ProgrammingError) as exc:
-        if _migrations_pending():
+        if migrations_pending():
             sys.stderr.write("newsdesk: the database is not set up for this version "
                              f"({str(exc).splitlines()[0]}): run 'newsdesk migrate'\n")
             sys.exit(1)
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
 
 
-def _migrations_pending() -> bool:
+def migrations_pending() -> bool:
     """Whether the database lacks a migration of this version (False if it cannot be asked)."""
     from django.db import DatabaseError, connection
     from django.db.migrations.executor import MigrationExecutor

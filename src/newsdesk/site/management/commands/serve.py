@@ -7,9 +7,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from newsdesk.cli import bounded
+from newsdesk.cli import bounded, migrations_pending
 from newsdesk.site.pagecache import pagecache_clear
 
 
@@ -22,6 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=bounded(1, 64), default=settings.NEWSDESK_WORKERS)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if migrations_pending():  # else every page would answer 500, and /readyz 200
+            raise CommandError("The database is not set up for this version: run "
+                               "'newsdesk migrate' first.")
         call_command("collectstatic", interactive=False, verbosity=0)
         pagecache_clear()  # cached pages may carry the previous release's templates
         argv = [
