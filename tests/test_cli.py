@@ -291,6 +291,17 @@ def test_production_refuses_the_example_secret_key_of_the_deploy_folder(tmp_path
     assert done.stderr.startswith("newsdesk: NEWSDESK_SECRET_KEY is still deploy/newsdesk.env's")
 
 
+def test_a_site_name_with_a_comma_is_the_senders_name_whole(tmp_path: Path) -> None:
+    command = NewsdeskCommand(tmp_path / "home", NEWSDESK_SITE_NAME="Harbour News, Views",
+                              NEWSDESK_SITE_DOMAIN="harbour.example")
+
+    done = command("shell", "-v0", "-c", "from email.utils import getaddresses; "
+                   "from django.conf import settings; "
+                   "print(getaddresses([settings.DEFAULT_FROM_EMAIL]))")
+
+    assert done.stdout.strip() == "[('Harbour News, Views', 'newsroom@harbour.example')]"
+
+
 def test_a_home_that_cannot_be_made_is_named_in_one_line(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
+from email.utils import formataddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -272,7 +273,9 @@ if NEWSDESK_REDIS_URL:
     SESSION_CACHE_ALIAS = "sessions"
 
 EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
-DEFAULT_FROM_EMAIL = env("NEWSDESK_FROM_EMAIL", f"{SITE_NAME} <newsroom@{SITE_DOMAIN.lower()}>")
+# formataddr quotes a name that has a comma ("News, Views"), which would otherwise split it.
+DEFAULT_FROM_EMAIL = env("NEWSDESK_FROM_EMAIL",
+                         formataddr((SITE_NAME, f"newsroom@{SITE_DOMAIN.lower()}")))
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if env("NEWSDESK_SMTP_URL"):
     # smtp://user:pass@host:25, smtp+tls://… (STARTTLS, port 587), smtps://… (TLS, port 465)
