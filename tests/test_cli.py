@@ -265,6 +265,8 @@ def test_the_demo_links_to_its_own_port_and_stops_whole_on_sigterm(
     ("NEWSDESK_SMTP_RATE_LIMITS", "*=50,gmail.com", "NEWSDESK_SMTP_RATE_LIMITS must be domain="),
     ("NEWSDESK_BASE_URL", "www.example.org", "NEWSDESK_BASE_URL must be an http:// or https://"),
     ("NEWSDESK_REDIS_URL", "127.0.0.1:6379", "NEWSDESK_REDIS_URL must start redis://"),
+    ("NEWSDESK_FROM_EMAIL", "newsroom", "NEWSDESK_FROM_EMAIL must be one address, e.g."),
+    ("NEWSDESK_FROM_EMAIL", "News, Views <a@example.org>", "NEWSDESK_FROM_EMAIL must be one"),
     ("NEWSDESK_ENV", "prod", "NEWSDESK_ENV must be development or production, not 'prod'"),
 ])
 def test_a_mistyped_setting_is_named_in_one_line(tmp_path: Path, variable: str, value: str,

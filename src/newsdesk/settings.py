@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from email.utils import formataddr
+from email.utils import formataddr, getaddresses
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -276,6 +276,10 @@ EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # formataddr quotes a name that has a comma ("News, Views"), which would otherwise split it.
 DEFAULT_FROM_EMAIL = env("NEWSDESK_FROM_EMAIL",
                          formataddr((SITE_NAME, f"newsroom@{SITE_DOMAIN.lower()}")))
+if len(_senders := getaddresses([DEFAULT_FROM_EMAIL])) != 1 or "@" not in _senders[0][1]:
+    # Else every message would be refused on sending, or sent from two addresses.
+    raise ImproperlyConfigured("NEWSDESK_FROM_EMAIL must be one address, e.g. "
+                               f"'Example News <newsroom@example.org>', not {DEFAULT_FROM_EMAIL!r}")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if env("NEWSDESK_SMTP_URL"):
     # smtp://user:pass@host:25, smtp+tls://… (STARTTLS, port 587), smtps://… (TLS, port 465)
