@@ -293,6 +293,17 @@ def test_production_refuses_the_example_secret_key_of_the_deploy_folder(tmp_path
     assert done.stderr.startswith("newsdesk: NEWSDESK_SECRET_KEY is still deploy/newsdesk.env's")
 
 
+def test_a_mistyped_network_allowed_to_the_fetcher_is_named(tmp_path: Path) -> None:
+    command = NewsdeskCommand(tmp_path / "home")
+    command.env["NEWSDESK_FETCH_ALLOW_PRIVATE"] = "127.0.0.1,10.0.0.0/33"
+
+    done = _run(command, "ingest")
+
+    assert done.returncode == 2
+    assert done.stderr == ("newsdesk: NEWSDESK_FETCH_ALLOW_PRIVATE: '10.0.0.0/33' is not a network "
+                           "such as 10.0.0.0/8\n")
+
+
 def test_a_site_name_with_a_comma_is_the_senders_name_whole(tmp_path: Path) -> None:
     command = NewsdeskCommand(tmp_path / "home", NEWSDESK_SITE_NAME="Harbour News, Views",
                               NEWSDESK_SITE_DOMAIN="harbour.example")

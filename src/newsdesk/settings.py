@@ -6,6 +6,7 @@ value is missing. Every variable is documented in the README's configuration tab
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 from collections.abc import Callable
@@ -319,6 +320,12 @@ NEWSDESK_SMTP_RETRY_SECONDS = env_int("NEWSDESK_SMTP_RETRY_SECONDS", 60)
 NEWSDESK_FETCH_TIMEOUT = env_float("NEWSDESK_FETCH_TIMEOUT", 20)
 NEWSDESK_FETCH_MAX_BYTES = env_int("NEWSDESK_FETCH_MAX_BYTES", 15 * 1024 * 1024)
 NEWSDESK_FETCH_ALLOW_PRIVATE = env_list("NEWSDESK_FETCH_ALLOW_PRIVATE")
+for _network in (entry for entry in NEWSDESK_FETCH_ALLOW_PRIVATE if "/" in entry):
+    try:  # a mistyped network would be taken as a host name, and allow nothing
+        ipaddress.ip_network(_network.strip("[] "), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"NEWSDESK_FETCH_ALLOW_PRIVATE: {_network!r} is not a network "
+                                   "such as 10.0.0.0/8") from None
 NEWSDESK_FETCH_USER_AGENT = env(
     "NEWSDESK_FETCH_USER_AGENT", f"Newsdesk/0.1 (+{BASE_URL}; feed republisher)"
 )
