@@ -331,7 +331,8 @@ def test_a_database_not_yet_migrated_asks_for_migrate(tmp_path: Path, args: tupl
     done = _run(NewsdeskCommand(tmp_path / "home"), *args)
 
     assert done.returncode == 1
-    assert done.stderr.startswith("newsdesk: the database is not set up for this version")
+    assert done.stderr.startswith(f"newsdesk: the database {tmp_path / 'home' / 'db.sqlite3'} "
+                                  "is not set up for this version")
     assert done.stderr.endswith("run 'newsdesk migrate'\n") and "Traceback" not in done.stderr
 
 

@@ -30,13 +30,24 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except (OperationalError, ProgrammingError) as exc:
         if migrations_pending():
-            sys.stderr.write("newsdesk: the database is not set up for this version "
-                             f"({str(exc).splitlines()[0]}): run 'newsdesk migrate'\n")
+            sys.stderr.write(f"newsdesk: the database {_database_named()} is not set up for this "
+                             f"version ({str(exc).splitlines()[0]}): run 'newsdesk migrate'\n")
             sys.exit(1)
         if isinstance(exc, ProgrammingError):
             raise
         sys.stderr.write(f"newsdesk: the database cannot be used: {str(exc).splitlines()[0]}\n")
         sys.exit(1)
+
+
+def _database_named() -> str:
+    """The database as an operator would look for it: NEWSDESK_HOME's file is relative to the
+    folder a command runs in."""
+    from django.db import connection
+
+    database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return str(database["NAME"])
+    return f"{database['NAME']} on {database['HOST'] or 'localhost'}"
 
 
 def migrations_pending() -> bool:
