@@ -315,6 +315,18 @@ def test_a_site_name_with_a_comma_is_the_senders_name_whole(tmp_path: Path) -> N
     assert done.stdout.strip() == "[('Harbour News, Views', 'newsroom@harbour.example')]"
 
 
+def test_variables_set_empty_take_their_defaults(tmp_path: Path) -> None:
+    command = NewsdeskCommand(tmp_path / "unused")
+    command.env.update(NEWSDESK_HOME="", NEWSDESK_ENV="", NEWSDESK_TIME_ZONE="")
+
+    done = subprocess.run([*command.command, "migrate", "-v0"], env=command.env,  # noqa: S603
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "var" / "db.sqlite3").exists()  # ./var, not the folder itself
+    assert not (tmp_path / "db.sqlite3").exists()
+
+
 def test_a_home_that_cannot_be_made_is_named_in_one_line(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
 

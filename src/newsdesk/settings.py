@@ -21,7 +21,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 
 def env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
+    # Set but empty (`NEWSDESK_HOME=` in an env file) is the default, as the README lists it.
+    return os.environ.get(name, "").strip() or default
 
 
 def env_list(name: str) -> tuple[str, ...]:
