@@ -175,6 +175,20 @@ def test_a_polling_interval_out_of_the_desks_bounds_is_refused(
     assert "Traceback" not in done.stderr and "Added source" not in done.stdout
 
 
+def test_source_list_tells_a_source_not_yet_polled_from_a_healthy_one(
+    newsdesk: NewsdeskCommand, http_server: LocalHTTPServer
+) -> None:
+    http_server.routes["/feed.xml"] = (200, RSS_TYPE, rss([]))
+    newsdesk("source", "add", http_server.url("/feed.xml"), "--name", "Quay Notes")
+
+    before = newsdesk("source", "list").stdout
+    newsdesk("ingest")
+    after = newsdesk("source", "list").stdout
+
+    assert before.rstrip("\n").endswith("\tnot polled yet")
+    assert after.rstrip("\n").endswith("\tok")
+
+
 def test_the_url_of_an_article_waiting_for_review_comes_with_a_warning(
     newsdesk: NewsdeskCommand, http_server: LocalHTTPServer
 ) -> None:

@@ -54,10 +54,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Added source {source.id}: {source.name} <{source.feed_url}>")
             return
         for source in Source.objects.all():
-            health = (
-                "ok"
-                if not source.consecutive_failures
-                else (f"failing x{source.consecutive_failures}: {source.last_error}")
-            )
+            if source.consecutive_failures:
+                health = f"failing x{source.consecutive_failures}: {source.last_error}"
+            else:
+                health = "ok" if source.last_attempt_at else "not polled yet"
             state = "active" if source.active else "paused"
             self.stdout.write(f"{source.id}\t{state}\t{source.name}\t{source.feed_url}\t{health}")
