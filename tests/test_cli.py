@@ -3,6 +3,7 @@ that says how it went, never a traceback."""
 
 from __future__ import annotations
 
+import secrets
 import signal
 import socket
 import sqlite3
@@ -339,6 +340,16 @@ def test_variables_set_empty_take_their_defaults(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "var" / "db.sqlite3").exists()  # ./var, not the folder itself
     assert not (tmp_path / "db.sqlite3").exists()
+
+
+def test_production_asks_for_the_sites_public_address(tmp_path: Path) -> None:
+    command = NewsdeskCommand(tmp_path / "home", NEWSDESK_ENV="production",
+                              NEWSDESK_SECRET_KEY=secrets.token_urlsafe(50))
+
+    done = _run(command, "ingest")
+
+    assert done.returncode == 2
+    assert done.stderr.startswith("newsdesk: NEWSDESK_BASE_URL must be set when NEWSDESK_ENV=")
 
 
 def test_a_home_that_cannot_be_made_is_named_in_one_line(tmp_path: Path) -> None:

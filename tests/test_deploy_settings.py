@@ -19,6 +19,7 @@ def _deploy_check(tmp_path: Path, extra: dict[str, str]) -> subprocess.Completed
     # tests set DJANGO_ALLOW_ASYNC_UNSAFE, which the deploy check rightly refuses).
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("NEWSDESK_", "DJANGO_")) and key != "DATABASE_URL"}
+    env["NEWSDESK_BASE_URL"] = "https://www.example.org"  # required in production
     env.update(extra, NEWSDESK_ENV="production", NEWSDESK_HOME=str(tmp_path),
                NEWSDESK_SECRET_KEY=secrets.token_urlsafe(50))
     return subprocess.run(  # noqa: S603 - our own command line

@@ -108,6 +108,11 @@ elif PRODUCTION and SECRET_KEY == "replace-with-a-long-random-string":  # noqa: 
         "NEWSDESK_SECRET_KEY is still deploy/newsdesk.env's example; set a random one: "
         "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'")
 
+if PRODUCTION and not env("NEWSDESK_BASE_URL"):
+    # Else feeds, sitemaps, mail and the text edition would link to http://127.0.0.1:8000.
+    raise ImproperlyConfigured("NEWSDESK_BASE_URL must be set when NEWSDESK_ENV=production: the "
+                               "site's public address, e.g. https://www.example.org")
+
 _base_host = BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
 ALLOWED_HOSTS = list(env_list("NEWSDESK_ALLOWED_HOSTS")) or [_base_host, SITE_DOMAIN.lower()]
 if not PRODUCTION:
