@@ -352,6 +352,18 @@ def test_production_asks_for_the_sites_public_address(tmp_path: Path) -> None:
     assert done.stderr.startswith("newsdesk: NEWSDESK_BASE_URL must be set when NEWSDESK_ENV=")
 
 
+def test_production_credits_and_mails_as_the_host_of_its_base_url(tmp_path: Path) -> None:
+    command = NewsdeskCommand(tmp_path / "home", NEWSDESK_ENV="production",
+                              NEWSDESK_SECRET_KEY=secrets.token_urlsafe(50),
+                              NEWSDESK_BASE_URL="https://www.harbour.example",
+                              NEWSDESK_SITE_NAME="Harbour News")
+
+    done = command("shell", "-v0", "-c", "from django.conf import settings; "
+                   "print(settings.SITE_DOMAIN, settings.DEFAULT_FROM_EMAIL, sep='|')")
+
+    assert done.stdout.strip() == "www.harbour.example|Harbour News <newsroom@www.harbour.example>"
+
+
 def test_a_home_that_cannot_be_made_is_named_in_one_line(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
 

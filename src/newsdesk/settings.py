@@ -88,12 +88,14 @@ except OSError as exc:
     raise ImproperlyConfigured(f"NEWSDESK_HOME {HOME} cannot be used: {exc.strerror}") from None
 
 SITE_NAME = env("NEWSDESK_SITE_NAME", "Newsdesk Demo")
-SITE_DOMAIN = env("NEWSDESK_SITE_DOMAIN", "localhost")
 BASE_URL = env("NEWSDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 if urlsplit(BASE_URL).scheme not in {"http", "https"} or not urlsplit(BASE_URL).hostname:
     # Without a scheme every link in feeds, mail and the text edition would be relative.
     raise ImproperlyConfigured(
         f"NEWSDESK_BASE_URL must be an http:// or https:// address, not {BASE_URL!r}")
+# In credits and the sender's address: a public site's own host, not "localhost".
+SITE_DOMAIN = env("NEWSDESK_SITE_DOMAIN",
+                  (urlsplit(BASE_URL).hostname or "") if PRODUCTION else "localhost")
 
 # Debug pages show settings and source code to anyone: production never has them.
 DEBUG = not PRODUCTION and env_bool("NEWSDESK_DEBUG", True)
