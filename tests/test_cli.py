@@ -62,6 +62,19 @@ def test_serve_refuses_a_port_that_is_none_before_doing_anything(
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(("args", "bounds"), [
+    (("ingest", "--processes", "0"), "from 1 to 64"),
+    (("ingest", "--processes", "-3"), "from 1 to 64"),
+    (("worker", "--concurrency", "0"), "from 1 to 256"),
+])
+def test_a_count_of_processes_that_is_none_is_refused(newsdesk: NewsdeskCommand,
+                                                      args: tuple[str, ...], bounds: str) -> None:
+    done = _run(newsdesk, *args)
+
+    assert done.returncode == 2
+    assert f"is not a whole number {bounds}" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_output_cut_short_by_its_reader_ends_quietly(newsdesk: NewsdeskCommand,
                                                      tmp_path: Path) -> None:
     page = tmp_path / "long.html"

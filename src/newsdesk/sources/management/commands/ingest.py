@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from newsdesk.cli import bounded
 from newsdesk.sources.models import Source
 from newsdesk.sources.services import SOURCE_FAILURE, IngestReport, sources_ingest_due
 
@@ -31,7 +32,8 @@ class Command(BaseCommand):
         parser.add_argument("--source", type=int, action="append", dest="source_ids",
                             help="Only this source id (repeatable); polled even if not due.")
         parser.add_argument("--all", action="store_true", help="Every active source, due or not.")
-        parser.add_argument("--processes", type=int, default=settings.NEWSDESK_INGEST_PROCESSES,
+        parser.add_argument("--processes", type=bounded(1, 64),
+                            default=settings.NEWSDESK_INGEST_PROCESSES,
                             help="Worker processes for a large run, each polling whole hosts "
                                  "(default NEWSDESK_INGEST_PROCESSES, or one a core).")
 
@@ -62,7 +64,7 @@ class Command(BaseCommand):
         previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
             reports = sources_ingest_due(include_not_due=options["all"], source_ids=ids,
-                                         on_done=done, processes=max(1, options["processes"]))
+                                         on_done=done, processes=options["processes"])
         except KeyboardInterrupt:
             bar.close()
             self.stderr.write(f"Interrupted after {len(polled)} sources; what was stored is "

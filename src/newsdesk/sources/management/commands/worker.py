@@ -8,13 +8,15 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from newsdesk.cli import bounded
+
 
 class Command(BaseCommand):
     help = ("Run a Celery worker with Newsdesk's settings: it takes ingest, image and mail jobs "
             "from the broker (NEWSDESK_BROKER_URL). Run as many as you like, on any machine.")
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--concurrency", type=int, default=None,
+        parser.add_argument("--concurrency", type=bounded(1, 256), default=None,
                             help="Worker processes (default: one per CPU).")
         parser.add_argument("--queues", default=settings.CELERY_TASK_DEFAULT_QUEUE,
                             help="Comma-separated queues to take jobs from.")
