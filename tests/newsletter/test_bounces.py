@@ -158,17 +158,21 @@ def test_command_reads_bounces_and_mailed_unsubscribes(tmp_path: Path, capsys,
     [sent] = digests_sent(smtp_server, "bounced@example.org")
     (tmp_path / "bounce.eml").write_bytes(dsn("bounced@example.org", message_id=sent))
     (tmp_path / "forged.eml").write_bytes(dsn("leaving@example.org"))
+    (tmp_path / "letter.eml").write_bytes(b"From: reader@example.org\r\nSubject: Hello\r\n\r\n"
+                                          b"Thanks for the digest.\r\n")
     request = EmailMessage()
     request["From"], request["To"] = "leaving@example.org", "unsubscribe@localhost"
     token = manage_token(subscriber_id=leaving.id, email=leaving.email)
     request["Subject"] = f"unsubscribe {token}"
     (tmp_path / "leave.eml").write_bytes(request.as_bytes())
     call_command("newsletter", "inbound", *(str(tmp_path / name) for name in (
-        "bounce.eml", "forged.eml", "leave.eml")))
+        "bounce.eml", "forged.eml", "letter.eml", "leave.eml")))
     out = capsys.readouterr().out
     assert "bounce.eml: hard bounced@example.org 5.1.1\n" in out
     assert ("forged.eml: hard leaving@example.org 5.1.1 (not counted: it quotes no digest sent "
             "to that address)") in out
+    assert ("letter.eml: nothing to act on (no bounce report, complaint or unsubscribe "
+            "request)") in out
     bounced.refresh_from_db()
     leaving.refresh_from_db()
     assert bounced.status == SubscriberStatus.SUPPRESSED

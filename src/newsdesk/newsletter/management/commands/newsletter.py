@@ -62,7 +62,11 @@ class Command(BaseCommand):
                     raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
                 except OSError as exc:
                     raise CommandError(f"Cannot read {name}: {exc.strerror or exc}") from exc
-                for outcome in inbound_process(raw=raw):
+                outcomes = inbound_process(raw=raw)
+                if not outcomes:
+                    self.stdout.write(f"{name}: nothing to act on (no bounce report, complaint "
+                                      "or unsubscribe request)")
+                for outcome in outcomes:
                     report = outcome.report
                     line = f"{name}: {report.kind} {report.email} {report.status}".rstrip()
                     if not outcome.counted:
