@@ -6,6 +6,7 @@ import datetime
 import io
 from typing import Any
 
+import lxml.html
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -96,6 +97,17 @@ def test_the_form_rejects_bad_input_field_by_field(client: Client, changes: dict
 def test_several_bad_fields_each_get_their_own_message(client: Client) -> None:
     response = client.post("/ads", valid(advertiser="", contact_email="nope", slot=""))
     assert set(errors_of(response)) == {"advertiser", "contact_email", "slot"}
+
+
+def test_a_screen_reader_hears_each_fields_hint_and_error(client: Client) -> None:
+    """Every id a field names in aria-describedby is on the page: the hint under 'Your email'
+    was given another id and was never read out with the field."""
+    for response in (client.get("/ads"), client.post("/ads", valid(contact_email="nope"))):
+        doc = lxml.html.fromstring(response.content)
+        described = [(field.get("name"), ref) for field in doc.xpath("//*[@aria-describedby]")
+                     for ref in field.get("aria-describedby").split()]
+        assert ("contact_email", "id_contact_email_helptext") in described
+        assert [(name, ref) for name, ref in described if not doc.xpath(f"//*[@id='{ref}']")] == []
 
 
 def photo_with_metadata() -> bytes:

@@ -112,6 +112,17 @@ def test_each_limit_is_refused_next_to_its_field(client: Client, media_root: Pat
     assert_nothing_stored(media_root)
 
 
+def test_a_screen_reader_hears_each_fields_hint(client: Client) -> None:
+    """Every id a field names in aria-describedby is on the page: the hints ('At most 200
+    characters.') had other ids and were never read out with their fields."""
+    for response in (client.get("/pr"), post_submission(client, title="")):
+        doc = lxml.html.fromstring(response.content)
+        described = [(field.get("name"), ref) for field in doc.xpath("//*[@aria-describedby]")
+                     for ref in field.get("aria-describedby").split()]
+        assert ("title", "id_title_helptext") in described
+        assert [(name, ref) for name, ref in described if not doc.xpath(f"//*[@id='{ref}']")] == []
+
+
 def test_a_valid_submission_is_stored_unconfirmed_with_server_named_files(
         client: Client, media_root: Path) -> None:
     response = post_submission(client, image_1=upload("My Photo.png", image_bytes("PNG")),
