@@ -74,6 +74,21 @@ def test_booking_form_shows_errors_by_field_then_accepts(page: Any, live_server:
     assert mail.outbox[-1].to == ["ada@books.example"]
 
 
+def test_a_refused_booking_opens_at_the_form_saying_why(page: Any, live_server: Any) -> None:
+    """The form is below the audience and the slots: on a phone the answer opened at the page's
+    top, with nothing on screen to say the request had not gone."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/ads")
+    page.fill("#id_advertiser", "Harbour Books")
+    page.click("form.stacked button[type=submit]")
+
+    alert = page.get_by_role("alert")
+    expect(alert).to_have_text("Your request was not sent: please correct the fields marked below.")
+    expect(alert).to_be_in_viewport()
+    page.screenshot(path=SHOTS / "ads-form-errors-390.png")
+    assert not BookingRequest.objects.exists()
+
+
 @pytest.mark.urls("tests.ads.browser_urls")
 def test_a_page_shows_labelled_ads_counts_them_and_a_click_goes_to_the_stored_target(
         page: Any, live_server: Any) -> None:
