@@ -171,6 +171,19 @@ def test_no_result_page_says_so(client: Client, stories: dict[str, Article]) -> 
     assert "No articles match “zeppelin”." in " ".join(doc.text_content().split())
 
 
+@pytest.mark.parametrize("query", ["🚢", "\"", "*", "-", "'"])
+def test_text_without_a_word_finds_nothing_and_the_page_says_so(
+    client: Client, stories: dict[str, Article], query: str,
+) -> None:
+    """It answered with the page shown before a search, as if the reader had typed nothing."""
+    response = client.get("/search", {"q": f" {query} "})
+
+    doc = lxml.html.fromstring(response.content)
+    assert [p.text_content() for p in doc.xpath("//p[@class='result-count']")] == [
+        f"No articles match “{query}”."]
+    assert doc.xpath("//title")[0].text_content().startswith(f"“{query}” · Search")
+
+
 def test_only_published_articles_are_found(client: Client, stories: dict[str, Article]) -> None:
     Article.objects.filter(id=stories["ferry"].id).update(status=Status.REVIEW)
 

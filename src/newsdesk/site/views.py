@@ -318,14 +318,16 @@ class SearchForm(forms.Form):
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None, sources=sources_published())
     filters = form.filters() if form.is_bound else {}
-    query = search_parse(request.GET.get("q", ""))
+    q = request.GET.get("q", "").strip()
+    query = search_parse(q)
     page = hits = None
     if query or any(value for value in filters.values()):
         page = _page(request, search_articles(query=query, articles=articles_filtered(**filters)))
         hits = list(zip(search_hits(query=query, articles=page.object_list),
                         _teasers(page.object_list), strict=True))
+    # Typed text with no word in it ("🚢", a lone quote) finds nothing, and the page says so.
     return render(request, "site/search.html", {
-        "form": form, "q": request.GET.get("q", ""), "searched": page is not None, "page": page,
+        "form": form, "q": q, "searched": page is not None or bool(q), "page": page,
         "hits": hits})
 
 
