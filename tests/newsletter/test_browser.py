@@ -109,6 +109,21 @@ def test_a_keyboard_reader_reaches_sign_up_without_passing_every_country(  # typ
     assert page.is_checked("input[name=countries][value=AF]")
 
 
+def test_a_refused_sign_up_says_so_at_the_top(browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    """Without the consent box ticked, the page came back looking unchanged on a phone: its
+    only error was under the box, a screen and a half down."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/newsletter/")
+    page.fill("#id_email", "browser@example.org")
+    page.click("form.nl-form button[type=submit]")
+
+    alert = page.get_by_role("alert")
+    expect(alert).to_have_text("You are not signed up yet: please correct the fields marked below.")
+    expect(alert).to_be_in_viewport()
+    assert "tick the box" in page.inner_text(".nl-consent .errorlist")
+    assert not Subscriber.objects.exists()
+
+
 def test_digest_html_renders(browser, live_server, smtp_server, settings) -> None:  # type: ignore[no-untyped-def]
     settings.BASE_URL = live_server.url
     make_article(title="Tokyo harbour reopens after the typhoon season", regions=["asia"],
