@@ -6,6 +6,7 @@ import re
 import time
 from datetime import timedelta
 
+import lxml.html
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -125,6 +126,20 @@ def test_bad_input_is_shown_next_to_its_field(client: Client) -> None:
     assert page.status_code == 400
     assert 'id="id_email_error"' in html and "Enter a valid email address" in html
     assert "Please tick the box" in html
+
+
+def test_each_refused_box_names_its_own_error(client: Client) -> None:
+    """The consent box and the question were marked as wrong to the eye only: a screen reader
+    on the box heard nothing of 'Please tick the box'."""
+    for name, wrong, error in (("consent", "", "Please tick the box"),
+                               ("answer", "99", "Please answer")):
+        page = client.post("/newsletter/", answered(**{name: wrong}))
+        doc = lxml.html.fromstring(page.content)
+        [box] = doc.xpath(f"//input[@name='{name}']")
+        assert box.get("aria-invalid") == "true"
+        described = " ".join(doc.get_element_by_id(ref).text_content()
+                             for ref in box.get("aria-describedby").split())
+        assert error in described, name
 
 
 def test_rate_limits_per_ip_and_per_address(client: Client) -> None:
