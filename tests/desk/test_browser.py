@@ -14,6 +14,8 @@ import pytest
 from django.contrib.auth.models import User
 from pytest_django.fixtures import Settings
 from tests.desk.conftest import PASSWORD
+from tests.site.factories import published_article
+from tests.support.axe import axe_source, serious_findings
 from tests.support.httpserver import LocalHTTPServer, http_server_fixture  # noqa: F401
 
 from newsdesk.articles.models import Article, Status
@@ -211,3 +213,26 @@ def test_the_opml_and_reject_pages_render(page: object, live_server: object,
     p.wait_for_selector("#report-title")
     assert p.locator("#report-title").inner_text() == "Imported 1, skipped 1"
     shot(p, "opml-import")
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_desks_lists_pass_the_accessibility_audit(
+    page: object, live_server: object, desk_admin: User, width: int,
+) -> None:
+    """Links told from the text around them by colour alone: the breadcrumbs' 'Home ›
+    Advertising', the review queue's '(1 total)'."""
+    source = axe_source()
+    if source is None:
+        pytest.skip("axe-core not installed: set NEWSDESK_AXE_JS or run `npm install`")
+    # One article, so that the review queue's filter says '0 results (1 total)' with a link.
+    published_article(title="Ferry crews end strike", paragraphs=["Boats sail at dawn."])
+    base = str(live_server)
+    page.set_viewport_size({"width": width, "height": 900})  # type: ignore[attr-defined]
+    log_in(page, base, desk_admin)
+    found = {}
+    for path in ("/desk/", "/desk/ads/", "/desk/ads/bookingrequest/",
+                 "/desk/articles/article/?status__exact=review"):
+        page.goto(base + path)  # type: ignore[attr-defined]
+        found[path] = serious_findings(page, source)
+    shot(page, f"review-queue-{width}")
+    assert found == dict.fromkeys(found, [])

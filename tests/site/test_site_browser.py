@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from tests.site.factories import published_article, publisher
+from tests.support.axe import axe_source, serious_findings
 
 from newsdesk.articles.models import Article
 from newsdesk.sources.models import ImagePolicy
@@ -43,15 +44,6 @@ BODY = [
     "The unions said talks about pay and crew rest would resume with the ministry in June.",
 ]
 PULL_QUOTE = "The strike cost us the busiest week of the spring."
-
-
-def axe_source() -> str | None:
-    candidates = [os.environ.get("NEWSDESK_AXE_JS", ""),
-                  str(ROOT / "node_modules" / "axe-core" / "axe.min.js")]
-    for candidate in candidates:
-        if candidate and os.path.isfile(candidate):
-            return Path(candidate).read_text(encoding="utf-8")
-    return None
 
 
 @pytest.fixture(scope="module")
@@ -119,13 +111,7 @@ def audit(page: Any) -> None:
     source = axe_source()
     if source is None:
         pytest.skip("axe-core not installed: set NEWSDESK_AXE_JS or run `npm install`")
-    # Through the DevTools protocol, as a browser extension would: the page's own
-    # Content-Security-Policy allows no inline script, and that is not to be weakened here.
-    page.evaluate(f"() => {{ {source}\n }}")
-    found = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    bad = [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-           for v in found["violations"] if v["impact"] in ("serious", "critical")]
-    assert bad == []
+    assert serious_findings(page, source) == []
 
 
 def test_home(page: Any, site: dict[str, Any]) -> None:
