@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from newsdesk.ads.forms import CreativeAdminForm
+from newsdesk.ads.forms import CreativeAdminForm, SlotRowForm
 from newsdesk.ads.models import Advertiser, BookingRequest, Campaign, Creative, Slot
 from newsdesk.ads.selectors import report_rows
 from newsdesk.ads.services import booking_request_decide
@@ -37,6 +37,9 @@ class SlotAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "width", "height", "rate", "currency", "rate_unit", "is_active",
                     "position"]
     list_editable = ["rate", "currency", "rate_unit", "is_active", "position"]
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> type[forms.ModelForm]:
+        return super().get_changelist_form(request, form=SlotRowForm, **kwargs)
 
 
 @admin.register(Advertiser)

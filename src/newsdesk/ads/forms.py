@@ -94,3 +94,17 @@ class CreativeAdminForm(forms.ModelForm):
         if image and hasattr(image, "content_type"):  # a new upload, not the stored file
             return creative_image_check(image)
         return image
+
+
+class SlotRowForm(forms.ModelForm):
+    """A row of the desk's slot list: the boxes have no label there, so each is named for what
+    it sets and on which slot ('Rate of Sidebar')."""
+
+    class Meta:
+        model = Slot
+        fields = ["rate", "currency", "rate_unit", "is_active", "position"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["aria-label"] = f"{field.label} of {self.instance.name}"
