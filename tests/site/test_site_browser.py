@@ -120,6 +120,9 @@ def test_home(page: Any, site: dict[str, Any]) -> None:
     lead = page.locator(".lead-story h3")
     assert lead.inner_text() == site["story"].title
     assert page.locator(".lead-story img").is_visible()
+    # The front page's largest picture is a publisher's photo: it carries its credit here too.
+    assert page.locator(".lead-story figcaption").inner_text() == (
+        "Photo Credit: Nikos Lambrou / Aegean Post.")
     assert page.get_by_role("link", name="Sign up to the newsletter").is_visible()
     assert "Nairobi counts its votes" in page.locator(".headlines h3").all_inner_texts()
     # Stories already in the latest news are not repeated under their region.

@@ -139,8 +139,10 @@ def home(request: HttpRequest) -> HttpResponse:
                                  exclude=[t.article.id for t in latest])
     regions = [(slug, name, _teasers(top[slug])) for slug, name in region_names().items()
                if slug in top]
+    lead = latest[0] if latest else None
     return render(request, "site/home.html", {
-        "lead": latest[0] if latest else None, "latest": latest[1:], "regions": regions})
+        "lead": lead, "lead_credit": photo_credit(lead.article) if lead else "",
+        "latest": latest[1:], "regions": regions})
 
 
 def latest(request: HttpRequest) -> HttpResponse:
