@@ -218,6 +218,24 @@ def test_not_found(page: Any, site: dict[str, Any]) -> None:
     audit(page)
 
 
+def test_large_text_on_a_phone_wraps_and_never_scrolls_sideways(
+        browser: Any, site: dict[str, Any]) -> None:
+    """With the phone's text at 200 % every page scrolled sideways by some 300px: the masthead's
+    search box, grids whose columns were at least 18rem wide, the long addresses in the calls
+    to action, and the file inputs of the forms."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    tab = context.new_page()
+    context.new_cdp_session(tab).send("Page.setFontSizes", {"fontSizes": {"standard": 32}})
+    wide = {}
+    for path in ("/", site["story"].get_absolute_url(), "/region/europe/", "/search?q=ferry",
+                 "/newsletter/", "/pr", "/ads"):
+        tab.goto(site["url"] + path)
+        wide[path] = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    tab.screenshot(path=str(SCREENSHOTS / "site-ads-large-text-phone.png"), full_page=True)
+    context.close()
+    assert wide == dict.fromkeys(wide, 0)
+
+
 def test_no_page_breaks_its_own_content_security_policy(page: Any, site: dict[str, Any]) -> None:
     """Scripts come only from the site's files; every page still works whole under that
     policy: nothing it loads or runs is refused."""
