@@ -231,6 +231,9 @@ def test_the_desks_lists_pass_the_accessibility_audit(
     published_article(title="Ferry crews end strike", paragraphs=["Boats sail at dawn."])
     base = str(live_server)
     page.set_viewport_size({"width": width, "height": 900})  # type: ignore[attr-defined]
+    page.goto(f"{base}/desk/login/")  # type: ignore[attr-defined]
+    # The login page had no heading at all: a screen reader's list of headings was empty.
+    assert page.get_by_role("heading", level=1).inner_text() == "Log in to the desk"  # type: ignore[attr-defined]
     log_in(page, base, desk_admin)
     found = {}
     for path in ("/desk/", "/desk/ads/", "/desk/ads/slot/", "/desk/ads/bookingrequest/",
