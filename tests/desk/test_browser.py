@@ -242,3 +242,20 @@ def test_the_desks_lists_pass_the_accessibility_audit(
         found[path] = serious_findings(page, source)
     shot(page, f"review-queue-{width}")
     assert found == dict.fromkeys(found, [])
+
+
+def test_a_folded_section_is_headed_like_the_open_ones(
+    page: object, live_server: object, editor: User,
+) -> None:
+    """'Provenance' was a black bar with a cream patch behind its word, among cream headings."""
+    article = published_article(title="Ferry crews end strike", paragraphs=["Boats sail."])
+    base = str(live_server)
+    log_in(page, base, editor)
+    page.goto(f"{base}/desk/articles/article/{article.id}/change/")  # type: ignore[attr-defined]
+    background = "el => getComputedStyle(el).backgroundColor"
+    opened = page.locator("fieldset:not(.collapse) .fieldset-heading").first  # type: ignore[attr-defined]
+    folded = page.locator("fieldset.collapse summary").first  # type: ignore[attr-defined]
+    assert folded.inner_text().strip() == "Provenance"
+    assert folded.evaluate(background) == opened.evaluate(background)
+    assert folded.locator(".fieldset-heading").evaluate(background) == "rgba(0, 0, 0, 0)"
+    shot(page, "article-change-folded")
