@@ -184,6 +184,20 @@ def test_text_without_a_word_finds_nothing_and_the_page_says_so(
     assert doc.xpath("//title")[0].text_content().startswith(f"“{query}” · Search")
 
 
+def test_a_refused_filter_is_not_blamed_for_no_results(
+    client: Client, stories: dict[str, Article],
+) -> None:
+    """'No articles match “zeppelin” with these filters.' when the only filter, 'yesterday' for
+    a date, had been refused and left out."""
+    response = client.get("/search", {"q": "zeppelin", "date_from": "yesterday"})
+
+    doc = lxml.html.fromstring(response.content)
+    assert [p.text_content() for p in doc.xpath("//p[@class='result-count']")] == [
+        "No articles match “zeppelin”."]
+    filtered = client.get("/search", {"q": "zeppelin", "region": "africa"})
+    assert "No articles match “zeppelin” with these filters." in filtered.content.decode()
+
+
 def test_only_published_articles_are_found(client: Client, stories: dict[str, Article]) -> None:
     Article.objects.filter(id=stories["ferry"].id).update(status=Status.REVIEW)
 

@@ -330,7 +330,7 @@ def search(request: HttpRequest) -> HttpResponse:
     # Typed text with no word in it ("🚢", a lone quote) finds nothing, and the page says so.
     return render(request, "site/search.html", {
         "form": form, "q": q, "searched": page is not None or bool(q), "page": page,
-        "hits": hits})
+        "hits": hits, "filtered": any(value for value in filters.values())})
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
