@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 from pytest_django.fixtures import Settings
 from tests.desk.conftest import PASSWORD
 from tests.site.factories import published_article
-from tests.support.axe import axe_source, serious_findings
+from tests.support.axe import axe_source, contrast, focus_rings, serious_findings
 from tests.support.httpserver import LocalHTTPServer, http_server_fixture  # noqa: F401
 
 from newsdesk.articles.models import Article, Status
@@ -259,3 +259,19 @@ def test_a_folded_section_is_headed_like_the_open_ones(
     assert folded.evaluate(background) == opened.evaluate(background)
     assert folded.locator(".fieldset-heading").evaluate(background) == "rgba(0, 0, 0, 0)"
     shot(page, "article-change-folded")
+
+
+def test_the_keyboard_focus_stands_out_in_the_desk(
+    page: object, live_server: object, editor: User,
+) -> None:
+    """The focus ring was the site's yellow on cream paper, 1.8:1: easy to lose."""
+    base = str(live_server)
+    log_in(page, base, editor)
+    page.goto(f"{base}/desk/sources/source/add/")  # type: ignore[attr-defined]
+    paper = page.evaluate("getComputedStyle(document.body).backgroundColor")  # type: ignore[attr-defined]
+    for _ in range(12):  # the skip link, the user's links, the desk's menu, the form
+        page.keyboard.press("Tab")  # type: ignore[attr-defined]
+        rings = focus_rings(page)
+        if page.evaluate("!!document.activeElement.closest('#header')"):  # type: ignore[attr-defined]
+            continue  # the yellow ring on the black header is plain to see
+        assert rings and max(contrast(ring, paper) for ring in rings) >= 3, rings

@@ -8,7 +8,6 @@ is skipped."""
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from tests.site.factories import published_article, publisher
-from tests.support.axe import axe_source, serious_findings
+from tests.support.axe import axe_source, contrast, focus_rings, serious_findings
 
 from newsdesk.articles.models import Article
 from newsdesk.sources.models import ImagePolicy
@@ -237,27 +236,14 @@ def test_large_text_on_a_phone_wraps_and_never_scrolls_sideways(
     assert wide == dict.fromkeys(wide, 0)
 
 
-def contrast(first: str, second: str) -> float:
-    """WCAG's contrast ratio of two computed colours, 'rgb(r, g, b)'."""
-    def luminance(colour: str) -> float:
-        channels = [int(c) / 255 for c in re.findall(r"\d+", colour)[:3]]
-        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b
-    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
-
-
 def test_the_keyboard_focus_stands_out_from_the_page(page: Any, site: dict[str, Any]) -> None:
     """The focus ring was yellow on cream paper, 1.8:1: hard to find for many readers."""
     page.goto(site["url"] + site["story"].get_absolute_url())
     paper = page.evaluate("getComputedStyle(document.body).backgroundColor")
     for _ in range(12):  # the brand, the search box and button, the regions, the byline
         page.keyboard.press("Tab")
-        style = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
-            return {outline: s.outlineStyle === 'none' ? null : s.outlineColor,
-                    shadow: s.boxShadow === 'none' ? null : s.boxShadow}; }""")
-        rings = [colour for colour in style.values() if colour]
-        assert rings and max(contrast(ring, paper) for ring in rings) >= 3, style
+        rings = focus_rings(page)
+        assert rings and max(contrast(ring, paper) for ring in rings) >= 3, rings
 
 
 def test_no_page_breaks_its_own_content_security_policy(page: Any, site: dict[str, Any]) -> None:
