@@ -99,6 +99,14 @@ def test_several_bad_fields_each_get_their_own_message(client: Client) -> None:
     assert set(errors_of(response)) == {"advertiser", "contact_email", "slot"}
 
 
+def test_a_refused_request_says_error_in_the_pages_title(client: Client) -> None:
+    """The title is what a screen reader reads first when the page comes back: it was the same
+    whether the request had gone or not."""
+    assert "<title>Advertise with us · " in client.get("/ads").content.decode()
+    refused = client.post("/ads", valid(advertiser=""))
+    assert "<title>Error: Advertise with us · " in refused.content.decode()
+
+
 def test_a_screen_reader_hears_each_fields_hint_and_error(client: Client) -> None:
     """Every id a field names in aria-describedby is on the page: the hint under 'Your email'
     was given another id and was never read out with the field."""

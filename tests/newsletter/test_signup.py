@@ -128,6 +128,13 @@ def test_bad_input_is_shown_next_to_its_field(client: Client) -> None:
     assert "Please tick the box" in html
 
 
+def test_a_refused_sign_up_says_error_in_the_pages_title(client: Client) -> None:
+    """The title is what a screen reader reads first when the page comes back."""
+    assert "<title>Newsletter · " in client.get("/newsletter/").content.decode()
+    refused = client.post("/newsletter/", answered(consent=""))
+    assert "<title>Error: Newsletter · " in refused.content.decode()
+
+
 def test_each_refused_box_names_its_own_error(client: Client) -> None:
     """The consent box and the question were marked as wrong to the eye only: a screen reader
     on the box heard nothing of 'Please tick the box'."""

@@ -112,6 +112,13 @@ def test_each_limit_is_refused_next_to_its_field(client: Client, media_root: Pat
     assert_nothing_stored(media_root)
 
 
+def test_a_refused_release_says_error_in_the_pages_title(client: Client) -> None:
+    """The title is what a screen reader reads first when the page comes back."""
+    assert "<title>Submit a press release · " in client.get("/pr").content.decode()
+    refused = post_submission(client, title="")
+    assert "<title>Error: Submit a press release · " in refused.content.decode()
+
+
 def test_a_screen_reader_hears_each_fields_hint(client: Client) -> None:
     """Every id a field names in aria-describedby is on the page: the hints ('At most 200
     characters.') had other ids and were never read out with their fields."""
