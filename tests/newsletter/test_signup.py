@@ -149,6 +149,17 @@ def test_each_refused_box_names_its_own_error(client: Client) -> None:
         assert error in described, name
 
 
+def test_the_region_and_country_choices_are_read_with_their_hints(client: Client) -> None:
+    """'Tick none, and no countries either, to receive every region.' was shown beside the
+    boxes but belonged to nothing: a screen reader never read it with them."""
+    doc = lxml.html.fromstring(client.get("/newsletter/").content)
+    for legend, hint in (("Regions", "Tick none"), ("Countries", "Articles about these")):
+        [group] = doc.xpath(f"//fieldset[legend='{legend}']")
+        described = " ".join(doc.get_element_by_id(ref).text_content()
+                             for ref in group.get("aria-describedby", "").split())
+        assert hint in described, legend
+
+
 def test_rate_limits_per_ip_and_per_address(client: Client) -> None:
     for n in range(10):
         assert sign_up(client, email=f"r{n}@example.org", ip="198.51.100.7").status_code == 200
