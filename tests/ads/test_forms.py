@@ -99,6 +99,15 @@ def test_several_bad_fields_each_get_their_own_message(client: Client) -> None:
     assert set(errors_of(response)) == {"advertiser", "contact_email", "slot"}
 
 
+def test_the_region_boxes_are_read_with_their_hint(client: Client) -> None:
+    """'Leave all unticked for the whole site.' belonged to no box."""
+    doc = lxml.html.fromstring(client.get("/ads").content)
+    [group] = doc.xpath("//fieldset[legend='Regions']")
+    assert group.xpath(".//input[@name='regions']")
+    [hint] = group.get("aria-describedby").split()
+    assert doc.get_element_by_id(hint).text_content() == "Leave all unticked for the whole site."
+
+
 def test_a_refused_request_says_error_in_the_pages_title(client: Client) -> None:
     """The title is what a screen reader reads first when the page comes back: it was the same
     whether the request had gone or not."""

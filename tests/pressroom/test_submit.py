@@ -112,6 +112,14 @@ def test_each_limit_is_refused_next_to_its_field(client: Client, media_root: Pat
     assert_nothing_stored(media_root)
 
 
+def test_the_region_boxes_are_a_named_group(client: Client) -> None:
+    """'Regions' was a bare word above the boxes: a screen reader heard 'Africa, check box'
+    with nothing to say what was being chosen."""
+    doc = lxml.html.fromstring(client.get("/pr").content)
+    [group] = doc.xpath("//fieldset[legend='Regions']")
+    assert len(group.xpath(".//input[@type='checkbox'][@name='regions']")) == 6
+
+
 def test_a_refused_release_says_error_in_the_pages_title(client: Client) -> None:
     """The title is what a screen reader reads first when the page comes back."""
     assert "<title>Submit a press release · " in client.get("/pr").content.decode()
