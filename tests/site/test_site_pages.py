@@ -61,6 +61,23 @@ def test_home_shows_the_latest_news_the_regions_the_newsletter_and_the_ad_slots(
     assert texts(doc, "//h1") == ["Newsdesk Demo: latest news"]
 
 
+def test_the_front_page_shows_a_story_under_one_region_only(client: Client) -> None:
+    """A story about Ghana's cocoa and its Dutch buyers was shown under Africa and again under
+    Europe, a screen apart."""
+    source = publisher()
+    published_article(source, title="Ghana's cocoa reaches Rotterdam", paragraphs=PARAGRAPHS,
+                      countries=["GH", "NL"])
+    for n in range(views.HOME_LATEST):
+        published_article(source, title=f"Greek ferry story {n}", paragraphs=PARAGRAPHS[n % 5:],
+                          countries=["GR"])
+
+    doc = page(client, "/")
+
+    blocks = {" ".join(block.xpath("h2")[0].text_content().split()):
+              texts(block, ".//h3/a") for block in doc.xpath("//section[@class='region-block']")}
+    assert blocks == {"Africa": ["Ghana's cocoa reaches Rotterdam"]}
+
+
 def test_article_page_links_related_stories_about_the_same_countries_newest_first(
     client: Client,
 ) -> None:

@@ -67,9 +67,11 @@ def articles_related(article: Article, *, limit: int = 4) -> list[Article]:
 
 def articles_top_by_region(*, per_region: int = 4, exclude: Iterable[int] = ()
                            ) -> dict[str, list[Article]]:
-    """Region slug -> its most recent published articles, in one query."""
+    """Region slug -> the most recent published articles it is the first region of, in one
+    query: a story about Ghana and the Netherlands is shown under Africa, not again under Europe."""
     placements = (
-        ArticlePlace.objects.filter(kind=PlaceKind.REGION, article__status=Status.PUBLISHED)
+        ArticlePlace.objects.filter(kind=PlaceKind.REGION, article__status=Status.PUBLISHED,
+                                    code=F("article__primary_region"))
         .exclude(article_id__in=list(exclude))
         .annotate(position=Window(RowNumber(), partition_by=F("code"),
                                   order_by=[F("article__site_published_at").desc(),
