@@ -151,6 +151,25 @@ def test_article(page: Any, site: dict[str, Any]) -> None:
     audit(page)
 
 
+def test_a_wide_table_in_an_article_scrolls_in_its_own_box(page: Any,
+                                                          site: dict[str, Any]) -> None:
+    story: Article = site["story"]
+    cells = "".join(f"<td>Piraeus&nbsp;to&nbsp;Syros&nbsp;at&nbsp;0{n}:15</td>" for n in range(8))
+    table = f"<table><caption>Sailings on Monday</caption><tr>{cells}</tr></table>"
+    Article.objects.filter(id=story.id).update(body_html=story.body_html + table)
+    page.goto(site["url"] + story.get_absolute_url())
+
+    box = page.get_by_role("region", name="Sailings on Monday")
+    assert box.locator("td").count() == 8
+    page.keyboard.press("Tab")
+    box.focus()  # a keyboard reader can reach the box, and scroll it with the arrow keys
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == (
+        "Sailings on Monday")
+    assert box.evaluate("el => el.scrollWidth > el.clientWidth")  # it does scroll
+    shoot(page, "article-table")
+    audit(page)  # and the page itself does not
+
+
 def test_region_pages_through_its_list(page: Any, site: dict[str, Any]) -> None:
     page.goto(site["url"] + "/region/europe/")
 

@@ -17,6 +17,11 @@ class Block:
     html: SafeString  # sanitised at ingest (clean stage) or by the editing service
     text: str
     is_pull_quote: bool = False
+    table_name: str = ""  # a table's: its caption, or "Table"; the page scrolls it in a box
+
+    @property
+    def is_table(self) -> bool:
+        return bool(self.table_name)
 
 
 # Elements that begin a new line of the text; table cells are set apart by spaces.
@@ -92,8 +97,17 @@ def body_blocks(article: Article) -> list[Block]:
             element = elements[index]
             element.tail = None
             html = mark_safe(lxml.html.tostring(element, encoding="unicode"))  # noqa: S308
-            blocks.append(Block(html=html, text=_block_text(element)))
+            blocks.append(Block(html=html, text=_block_text(element),
+                                table_name=_table_name(element)))
     return blocks
+
+
+def _table_name(element: lxml.html.HtmlElement) -> str:
+    if element.tag != "table":
+        return ""
+    caption = element.find("caption")
+    name = " ".join(caption.text_content().split()) if caption is not None else ""
+    return name or "Table"
 
 
 def photo_credit(article: Article) -> str:
