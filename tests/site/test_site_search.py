@@ -184,6 +184,25 @@ def test_text_without_a_word_finds_nothing_and_the_page_says_so(
     assert doc.xpath("//title")[0].text_content().startswith(f"“{query}” · Search")
 
 
+@pytest.mark.parametrize("query", ["the", "a", "The and of", "-the"])
+def test_a_query_of_common_words_only_finds_nothing_and_says_why(
+    client: Client, stories: dict[str, Article], query: str,
+) -> None:
+    """On SQLite "a" listed every article ("3 articles for “a”"); PostgreSQL found none."""
+    doc = lxml.html.fromstring(client.get("/search", {"q": query}).content)
+
+    assert [p.text_content() for p in doc.xpath("//p[@class='result-count']")] == [
+        f"No articles match “{query}”."]
+    note = " ".join(doc.xpath("string(//p[@class='search-note'])").split())
+    assert note.startswith("Common words such as “") and "are left out of searches" in note
+
+
+def test_common_words_beside_others_are_left_out(client: Client,
+                                                 stories: dict[str, Article]) -> None:
+    assert results(client, "the museum") == ["Museum budget approved"]
+    assert results(client, '"budget after a long night"') == ["Museum budget approved"]
+
+
 def test_a_refused_filter_is_not_blamed_for_no_results(
     client: Client, stories: dict[str, Article],
 ) -> None:

@@ -14,6 +14,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import Any, Protocol
 
 from django.db import connection
@@ -50,6 +52,7 @@ class Term:
 class ParsedQuery:
     groups: tuple[tuple[Term, ...], ...] = ()  # every group must match: one of its terms
     excluded: tuple[Term, ...] = ()  # none of these may match
+    ignored: tuple[str, ...] = ()  # common words left out ("the"), as the reader typed them
 
     def __bool__(self) -> bool:
         return bool(self.groups)
@@ -67,6 +70,7 @@ def search_parse(text: str) -> ParsedQuery:
     text = unicodedata.normalize("NFKC", _CONTROL.sub(" ", text or ""))[:MAX_QUERY_CHARS]
     groups: list[tuple[Term, ...]] = []
     excluded: list[Term] = []
+    ignored: list[str] = []
     pending_or = negate_next = False
     count = 0
     for match in _TOKEN.finditer(text):
@@ -82,6 +86,10 @@ def search_parse(text: str) -> ParsedQuery:
         term = _term(match)
         if term is None:
             continue
+        if len(term.words) == 1 and not term.prefix and term.words[0].lower() in _stop_words():
+            ignored.append(term.words[0])  # a phrase keeps them: they stand between its words
+            pending_or = negate_next = False
+            continue
         if count >= MAX_TERMS:
             break
         count += 1
@@ -92,7 +100,15 @@ def search_parse(text: str) -> ParsedQuery:
         else:
             groups.append((term,))
         pending_or = negate_next = False
-    return ParsedQuery(tuple(groups), tuple(excluded))
+    return ParsedQuery(tuple(groups), tuple(excluded), tuple(dict.fromkeys(ignored)))
+
+
+@cache
+def _stop_words() -> frozenset[str]:
+    """Words PostgreSQL's 'english' configuration ignores: left out on every engine alike."""
+    text = resources.files(__package__).joinpath("search_stopwords.txt").read_text("utf-8")
+    return frozenset(line.strip() for line in text.splitlines()
+                     if line.strip() and not line.startswith("#"))
 
 
 def _term(match: re.Match[str]) -> Term | None:

@@ -330,7 +330,8 @@ def search(request: HttpRequest) -> HttpResponse:
     # Typed text with no word in it ("🚢", a lone quote) finds nothing, and the page says so.
     return render(request, "site/search.html", {
         "form": form, "q": q, "searched": page is not None or bool(q), "page": page,
-        "hits": hits, "filtered": any(value for value in filters.values())})
+        "hits": hits, "filtered": any(value for value in filters.values()),
+        "ignored": query.ignored[:5]})
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
