@@ -31,6 +31,7 @@ class Item:
     guid: str | None = None
     description: str = ""
     content: str = ""
+    published: str = "Mon, 03 Mar 2025 09:00:00 GMT"
 
 
 def story(seed: int, *, paragraphs: int = 3) -> list[str]:
@@ -55,7 +56,7 @@ def rss(items: Iterable[Item], *, title: str = "The Harbour Gazette",
             parts.append(f"<description><![CDATA[{item.description}]]></description>")
         if item.content:
             parts.append(f"<content:encoded><![CDATA[{item.content}]]></content:encoded>")
-        parts.append("<pubDate>Mon, 03 Mar 2025 09:00:00 GMT</pubDate>")
+        parts.append(f"<pubDate>{item.published}</pubDate>")
         entries.append("<item>" + "".join(parts) + "</item>")
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n'

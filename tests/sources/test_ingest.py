@@ -39,6 +39,7 @@ from tests.support.httpserver import (
 )
 
 from newsdesk.articles.models import Article
+from newsdesk.articles.selectors import articles_published
 from newsdesk.sources.models import ContentPolicy, Source
 from newsdesk.sources.services import SourceAddError, source_add, sources_ingest_due
 
@@ -453,7 +454,8 @@ def test_a_process_killed_mid_ingest_and_restarted_stores_every_item_once(
         page = article_page(title=f"Harbour notice {index}", paragraphs=story(100 + index))
 
         def handler(request: RequestHandler) -> None:
-            if index >= STALL_AFTER:
+            # items are taken oldest first: bottom up, as they share a date
+            if index < CRASH_FEED_SIZE - STALL_AFTER:
                 killed.wait(20)
             if request.pause(0.05):
                 request.send_plain(200, HTML_TYPE, page)
@@ -740,3 +742,22 @@ def test_a_source_whose_pages_take_longer_than_the_lease_is_not_claimed_by_a_sec
     assert len(http_server.requests_to("/feed.xml")) == asked_when_added + 1
     for n in range(7):  # each page asked for once
         assert len(http_server.requests_to(f"/news/{n}")) == 1, n
+
+
+@pytest.mark.parametrize("content", [ContentPolicy.EXCERPT, ContentPolicy.FULL])
+def test_a_new_sources_stories_go_on_the_site_newest_first(
+    http_server: LocalHTTPServer, content: str
+) -> None:
+    """All stamped with the time of the one poll, the feed's oldest story was stamped last
+    and led the front page."""
+    days = {"Quay lights fixed": 20, "Ferry fares frozen": 19, "Harbour wall inspected": 18}
+    items = [Item(title=title, guid=title, published=f"{['Fri', 'Thu', 'Wed'][20 - day]}, "
+                  f"{day} Nov 2026 09:00:00 GMT", description=f"<p>{story(day)[0]}</p>",
+                  link=serve_story(http_server, f"/news/{day}", day, title))
+             for title, day in days.items()]
+    http_server.routes["/feed.xml"] = (200, RSS_TYPE, rss([items[1], items[0], items[2]]))
+    source = source_create(feed_url=http_server.url("/feed.xml"), content=content)
+
+    poll(source)
+
+    assert [a.title for a in articles_published()] == list(days)

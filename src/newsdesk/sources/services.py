@@ -295,7 +295,7 @@ def _source_store_poll(source: Source, poll_feed: Callable[[], FeedPoll], *,
             return fetch(url, options=options, client=client)
 
     wanted: list[ProcessedItem] = []
-    for item in poll.feed.items:
+    for item in _oldest_first(poll.feed.items):
         if _is_empty(item):
             report.empty += 1
             continue
@@ -325,6 +325,13 @@ def _source_store_poll(source: Source, poll_feed: Callable[[], FeedPoll], *,
             source_release(source=source, owner=owner)
             report.released = True
     return report
+
+
+def _oldest_first(items: Sequence[FeedItem]) -> list[FeedItem]:
+    """A poll's items in the order they were published, so that each is stored, and stamped
+    with the site's time, after the ones before it: the newest story ends up on top. Feeds
+    list their newest first, so items with the same date (or none) are taken bottom up."""
+    return sorted(reversed(items), key=_item_time)
 
 
 def _known_hashes(source: Source, guids: list[str]) -> dict[str, str]:
