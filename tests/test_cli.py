@@ -3,6 +3,7 @@ that says how it went, never a traceback."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import signal
 import socket
@@ -73,6 +74,27 @@ def test_a_count_of_processes_that_is_none_is_refused(newsdesk: NewsdeskCommand,
 
     assert done.returncode == 2
     assert f"is not a whole number {bounds}" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_extract_as_json_says_how_each_field_was_found(newsdesk: NewsdeskCommand,
+                                                       tmp_path: Path) -> None:
+    page = tmp_path / "notes.html"
+    paragraphs = "".join(
+        f"<p>Notice {n}: the harbour office will answer letters about moorings on Monday "
+        "mornings from now on, the harbour master said.</p>" for n in range(4))
+    page.write_text(
+        '<html lang="en"><head><meta property="og:title" content="Harbour notes"></head><body>'
+        f"<article><h1>Harbour notes</h1>{paragraphs}<div class='callout'>Boat owners may write "
+        f"to the office until the end of the month.</div>{paragraphs}</article></body></html>")
+    done = _run(newsdesk, "extract", "https://harbour.example/notes", "--from-file", str(page),
+                "--format", "json")
+
+    assert done.returncode == 0, done.stderr
+    fields = json.loads(done.stdout)["fields"]
+    assert fields["title"] == {"value": "Harbour notes", "how": ["og:title"]}
+    assert "Boat owners may write" in fields["body_html"]["value"]
+    assert fields["body_html"]["how"] == ["1 among the paragraphs read as paragraphs",
+                                          "trafilatura"]
 
 
 def test_output_cut_short_by_its_reader_ends_quietly(newsdesk: NewsdeskCommand,

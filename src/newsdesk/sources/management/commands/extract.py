@@ -28,7 +28,7 @@ NOTE_TOPICS = {
     "image_caption": ("image", "credit"),
     "image_credit": ("credit",),
     "pull_quotes": ("pull quotes",),
-    "body_html": ("body", "site rule", "boxes", "pictures", "teasers"),
+    "body_html": ("body", "site rule", "boxes", "text boxes", "pictures", "teasers"),
     "is_excerpt": ("page not used",),
 }
 
