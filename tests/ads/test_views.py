@@ -53,6 +53,18 @@ def test_the_fragment_is_a_labelled_sponsored_image_link_counted_once() -> None:
     assert PageViewDay.objects.get().page_views == 1
 
 
+def test_a_reader_reloading_a_page_counts_one_page_view_and_each_other_page_one_more() -> None:
+    """A script asking for the slot again and again from one address added a page view each
+    time, to the audience figure /ads shows advertisers."""
+    campaign_create()
+    for _ in range(5):
+        reader().get("/ads/slot/leaderboard?page=1&path=/news/ferry-strike/")
+    reader().get("/ads/slot/leaderboard?page=1&path=/news/harbour-budget/")
+    reader(address="198.51.100.4").get("/ads/slot/leaderboard?page=1&path=/news/ferry-strike/")
+
+    assert PageViewDay.objects.get().page_views == 3
+
+
 def test_the_creative_image_is_served_from_its_own_url() -> None:
     campaign_create()
     html = reader().get("/ads/slot/leaderboard").content.decode()

@@ -71,6 +71,12 @@ def visitor_key(request: HttpRequest) -> str:
     return hashlib.sha256(material.encode()).hexdigest()[:32]
 
 
+def page_key(path: str) -> str:
+    """A short key for the page the ad loader says it is on (its path, as the reader's
+    browser gives it): any text, so only its digest goes into a cache key."""
+    return hashlib.sha256(path[:2000].encode("utf-8", "replace")).hexdigest()[:16]
+
+
 def first_time_in_window(*, visitor: str, event: str) -> bool:
     """True once per visitor and event within the de-duplication window (atomic cache add)."""
     window = int(getattr(settings, "NEWSDESK_ADS_DEDUP_SECONDS", 1800))

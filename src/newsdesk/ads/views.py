@@ -88,8 +88,10 @@ def slot(request: HttpRequest, code: str) -> HttpResponse:
     page = PageContext.from_params(region=request.GET.get("region", ""),
                                    country=request.GET.get("country", ""))
     counted = tracking.should_count(request)
-    if counted and request.GET.get("page") == "1":
-        page_view_record()
+    if counted and request.GET.get("page") == "1" and tracking.first_time_in_window(
+            visitor=tracking.visitor_key(request),
+            event="p:" + tracking.page_key(request.GET.get("path", ""))):
+        page_view_record()  # a reader's reloads of one page within the window count once
     placement = placement_choose(slot=where, page=page)
     if placement is None:
         return _no_store(HttpResponse(status=204))

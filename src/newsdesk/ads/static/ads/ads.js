@@ -18,7 +18,10 @@
     var params = new URLSearchParams();
     if (slot.dataset.region) { params.set("region", slot.dataset.region); }
     if (slot.dataset.country) { params.set("country", slot.dataset.country); }
-    if (first) { params.set("page", "1"); }  // the page view is counted once, with the first slot
+    if (first) {  // the page view is counted with the first slot, once a reader and page
+      params.set("page", "1");
+      params.set("path", window.location.pathname);
+    }
     var url = endpoint + encodeURIComponent(slot.dataset.slot) + "?" + params.toString();
     return fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (response) { return response.status === 200 ? response.text() : ""; })
