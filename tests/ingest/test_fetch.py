@@ -463,6 +463,12 @@ def test_a_shared_client_reuses_its_connection(
     assert http_server.connections == 1
 
 
+@pytest.mark.parametrize("url", ["http://ex\x00ample.org/feed", "http://example.org/\x7ffeed"])
+def test_an_address_that_is_no_url_is_explained(url: str) -> None:
+    with pytest.raises(FetchError, match="is not a valid web address"):
+        fetch(url, options=FetchOptions())
+
+
 def test_a_refused_connection_is_explained() -> None:
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
