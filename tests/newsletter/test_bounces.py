@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def dsn(recipient: str, *, action: str = "failed", status: str = "5.1.1",
-        message_id: str = "") -> bytes:
+        message_id: str = "", quoted_headers: str = "") -> bytes:
     """A delivery status notification as an MTA writes one (RFC 3464), quoting the headers of
     the message it is about."""
     return (
@@ -36,7 +36,7 @@ def dsn(recipient: str, *, action: str = "failed", status: str = "5.1.1",
         "Diagnostic-Code: smtp; 550 5.1.1 <x>: Recipient address rejected: User unknown\r\n\r\n"
         "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
         f"From: newsroom@localhost\r\nTo: {recipient}\r\nSubject: Digest\r\n"
-        f"Message-ID: {message_id}\r\n\r\n--B--\r\n"
+        f"Message-ID: {message_id}\r\n{quoted_headers}\r\n--B--\r\n"
     ).encode()
 
 
@@ -79,6 +79,23 @@ def test_hard_bounce_dsn_suppresses_the_address(client: Client, smtp_server: Smt
     kept.refresh_from_db()
     assert gone.status == SubscriberStatus.SUPPRESSED and "5.1.1" in gone.suppressed_reason
     assert kept.status == SubscriberStatus.ACTIVE
+
+
+def test_a_bounce_through_a_relay_that_replaced_the_message_id_still_counts(
+    client: Client, smtp_server: SmtpServer
+) -> None:
+    """Some mail services give each message a Message-ID of their own; the digest carries its
+    own in X-Newsdesk-Message-ID too, which they leave alone."""
+    make_article(title="Harbour news", regions=["asia"])
+    gone = make_subscriber("gone@example.org")
+    [sent] = digests_sent(smtp_server, "gone@example.org")
+    assert smtp_server.sink.to("gone@example.org")[0].message["X-Newsdesk-Message-ID"] == sent
+
+    raw = dsn("gone@example.org", message_id="<0100018c.relay-given@email.example>",
+              quoted_headers=f"X-Newsdesk-Message-ID: {sent}\r\n")
+    assert _post(client, raw).json()["reports"][0]["counted"] is True
+    gone.refresh_from_db()
+    assert gone.status == SubscriberStatus.SUPPRESSED
 
 
 def test_three_soft_bounces_suppress(client: Client, smtp_server: SmtpServer) -> None:

@@ -24,7 +24,9 @@ class Report:
     status: str = ""
     diagnostic: str = ""
     token: str = ""  # for "unsubscribe"
-    message_id: str = ""  # of the message reported on, when the report quotes its headers
+    # of the message reported on, when the report quotes its headers: its Message-ID and the
+    # copy digests carry in X-Newsdesk-Message-ID (a relay may have replaced the first)
+    message_ids: tuple[str, ...] = ()
 
 
 def _address(field: str | None) -> str:
@@ -71,9 +73,13 @@ def _original_headers(message: Message) -> Message | None:
     return None
 
 
-def _reported_message_id(message: Message) -> str:
+def _reported_message_ids(message: Message) -> tuple[str, ...]:
     original = _original_headers(message)
-    return " ".join(str(original.get("Message-ID", "")).split()) if original is not None else ""
+    if original is None:
+        return ()
+    found = (" ".join(str(original.get(name, "")).split())
+             for name in ("Message-ID", "X-Newsdesk-Message-ID"))
+    return tuple(value for value in found if value)
 
 
 def _feedback(message: Message, part: Message) -> list[Report]:
@@ -89,9 +95,15 @@ def _feedback(message: Message, part: Message) -> list[Report]:
 def reports_from_message(raw: bytes) -> list[Report]:
     """What the message reports, every field text: a report is foreign input, and a NUL in it
     (which PostgreSQL refuses in text) must not cost the bounce."""
+    def text(value: str) -> str:
+        return " ".join(NOT_TEXT.sub("", value).split())
+
+    def cleaned(value: str | tuple[str, ...]) -> str | tuple[str, ...]:
+        return text(value) if isinstance(value, str) else tuple(text(v) for v in value)
+
     return [dataclasses.replace(report, **{
-        field.name: " ".join(NOT_TEXT.sub("", getattr(report, field.name)).split())
-        for field in dataclasses.fields(report)}) for report in _reports(raw)]
+        field.name: cleaned(getattr(report, field.name)) for field in dataclasses.fields(report)})
+        for report in _reports(raw)]
 
 
 def _reports(raw: bytes) -> list[Report]:
@@ -106,8 +118,8 @@ def _reports(raw: bytes) -> list[Report]:
                 reports = _feedback(message, part)
             else:
                 continue
-            message_id = _reported_message_id(message)
-            return [dataclasses.replace(report, message_id=message_id) for report in reports]
+            message_ids = _reported_message_ids(message)
+            return [dataclasses.replace(report, message_ids=message_ids) for report in reports]
         return []
     subject = str(make_header(decode_header(str(message.get("Subject", "")))))
     match = TOKEN_IN_SUBJECT.search(subject)

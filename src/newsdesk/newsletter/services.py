@@ -232,7 +232,8 @@ def inbound_process(*, raw: bytes) -> list[InboundOutcome]:
             if subscriber is not None:
                 subscriber_unsubscribe(subscriber=subscriber, form="unsubscribe by email", ip=None)
         else:
-            counted = digest_message_vouches(report.message_id, report.email)
+            counted = any(digest_message_vouches(message_id, report.email)
+                          for message_id in report.message_ids)
             bounce_record(email=report.email, kind=report.kind, status=report.status,
                           diagnostic=report.diagnostic, counted=counted)
         outcomes.append(InboundOutcome(report, counted))
