@@ -190,6 +190,57 @@ def test_the_same_story_in_two_sources_is_stored_once(http_server: LocalHTTPServ
     assert len(http_server.requests_to("/partner/island-ferry")) == 1
 
 
+def test_a_republished_story_under_its_own_headline_and_address_is_stored_once(
+    http_server: LocalHTTPServer,
+) -> None:
+    """An essay republished word for word by another outlet (as Creative Commons syndication
+    works), under a headline and an address of its own and without a canonical link back."""
+    essay = story(61, paragraphs=9)  # some 200 words
+    http_server.routes["/essays/river.xml"] = (200, RSS_TYPE, rss([Item(
+        title="What the river remembers", guid="essay-61",
+        link=f"{PUBLISHER}/essays/river", content="".join(f"<p>{p}</p>" for p in essay))]))
+    http_server.routes["/partner.xml"] = (200, RSS_TYPE, rss([Item(
+        title="A river's long memory, in its floods", guid="partner-903",
+        link="https://partnerdigest.example/2026/river-memory",
+        content="".join(f"<p>{p}</p>" for p in essay))], title="Partner Digest"))
+    first = source_create(feed_url=http_server.url("/essays/river.xml"))
+    poll(first)
+    partner = source_create(feed_url=http_server.url("/partner.xml"), name="Partner Digest")
+
+    report = poll(partner)
+
+    assert (report.created, report.duplicates) == (0, 1)
+    assert list(Article.objects.values_list("source_id", flat=True)) == [first.id]
+
+
+def test_one_source_may_run_the_same_text_under_two_headlines(
+    http_server: LocalHTTPServer,
+) -> None:
+    """Within a source its guids tell items apart: a text run twice is the publisher's choice."""
+    essay = story(62, paragraphs=9)
+    http_server.routes["/feed.xml"] = (200, RSS_TYPE, rss([Item(
+        title=title, guid=f"essay-{n}", link=f"{PUBLISHER}/essays/{n}",
+        content="".join(f"<p>{p}</p>" for p in essay))
+        for n, title in enumerate(["Notes from the estuary", "Notes from the estuary, again"])]))
+    source = source_create(feed_url=http_server.url("/feed.xml"))
+
+    assert poll(source).created == 2
+
+
+def test_short_texts_alike_in_two_sources_are_two_stories(http_server: LocalHTTPServer) -> None:
+    """Below some 150 words a text alike is no proof: a notice, a standard paragraph."""
+    notice = story(63, paragraphs=2)
+    feeds = {"/a.xml": "Harbour notice: quay closed", "/b.xml": "Quay closed on Monday"}
+    sources = []
+    for n, (path, title) in enumerate(feeds.items()):
+        http_server.routes[path] = (200, RSS_TYPE, rss([Item(
+            title=title, guid=f"notice-{n}", link=f"https://outlet{n}.example/notice",
+            content="".join(f"<p>{p}</p>" for p in notice))]))
+        sources.append(source_create(feed_url=http_server.url(path), name=f"Outlet {n}"))
+
+    assert [poll(source).created for source in sources] == [1, 1]
+
+
 HOSTILE = "feed-payload-7731"
 HOSTILE_HTML = (
     f"<script>document.title='{HOSTILE}'</script>"

@@ -88,6 +88,13 @@ class Article(models.Model):
         max_length=64,
         help_text="Hash of what the feed and page gave, to update an edited item in place.",
     )
+    # Null, not "": a column with a default would make SQLite rebuild the table (and lose the
+    # search triggers); null is also "no text fingerprint", as a short text has none.
+    text_fingerprint = models.CharField(  # noqa: DJ001
+        max_length=64, null=True, blank=True, db_index=True, editable=False,
+        help_text="Hash of the normalised text alone, for a long text: the same text in another "
+                  "source under another headline is the same story.",
+    )
     # Null, not an empty list: a column with a default would make SQLite rebuild the table.
     edited_fields = models.JSONField(
         null=True, blank=True, editable=False,

@@ -23,6 +23,7 @@ from newsdesk.site.pagecache import (
 
 if TYPE_CHECKING:
     from newsdesk.ingest.pipeline import ProcessedItem
+    from newsdesk.ingest.types import Identity
     from newsdesk.sources.models import Source
 
 log = logging.getLogger("newsdesk.ingest")
@@ -65,7 +66,7 @@ def article_store(*, source: Source, processed: ProcessedItem) -> StoreOutcome:
                     pagecache_refresh_on_commit(article=existing, previous=shown_on)
                 return StoreOutcome("updated", existing.id)
             slug = _slug_base(processed.article.title[:500] or "Untitled")
-            twin, slug_taken = _twin_and_slug(identity.fingerprint, identity.url, slug)
+            twin, slug_taken = _twin_and_slug(identity, slug, source=source)
             if twin is not None:
                 log.info("source %s item %s duplicates article %s", source.id, identity.guid, twin)
                 return StoreOutcome("duplicates", twin)
@@ -104,7 +105,7 @@ def articles_store(*, source: Source, processed: Sequence[ProcessedItem],
             source=source, guid__in={p.identity.guid for p in processed},
         ).values_list("guid", flat=True))
     slugs = [_slug_base(p.article.title[:500] or "Untitled") for p in processed]
-    twins = _twins(processed, slugs)
+    twins = _twins([p.identity for p in processed], slugs, source=source)
     outcomes: list[StoreOutcome | None] = [None] * len(processed)
     new: list[tuple[int, Article]] = []
     later: list[int] = []  # stored one by one after the insert
@@ -117,7 +118,8 @@ def articles_store(*, source: Source, processed: Sequence[ProcessedItem],
         if identity.guid in known or identity.guid in batch_guids or story & batch_story:
             later.append(index)
             continue
-        twin = twins.story.get(identity.fingerprint) or twins.story.get(identity.url)
+        twin = (twins.story.get(identity.fingerprint) or twins.story.get(identity.url)
+                or twins.story.get(_TEXT_KEY + identity.text_fingerprint))
         if twin is not None:
             log.info("source %s item %s duplicates article %s", source.id, identity.guid, twin)
             outcomes[index] = StoreOutcome("duplicates", twin)
@@ -149,26 +151,35 @@ def articles_store(*, source: Source, processed: Sequence[ProcessedItem],
 
 @dataclass(frozen=True)
 class _Twins:
-    story: dict[str, int]  # fingerprint or original URL -> the article telling the story
+    # fingerprint, original URL or _TEXT_KEY + text fingerprint -> the article telling the story
+    story: dict[str, int]
     slugs: set[str]  # the slugs among those asked for that are taken
 
 
-def _twins(processed: Sequence[ProcessedItem], slugs: list[str]) -> _Twins:
+_TEXT_KEY = "text:"  # text fingerprints count only for another source's articles
+
+
+def _twins(identities: Sequence[Identity], slugs: list[str], *, source: Source) -> _Twins:
     """What the database already holds of a poll's stories and slugs: one query."""
-    fingerprints = {p.identity.fingerprint for p in processed}
-    urls = {p.identity.url for p in processed} - {""}
+    fingerprints = {identity.fingerprint for identity in identities}
+    urls = {identity.url for identity in identities} - {""}
+    texts = {identity.text_fingerprint for identity in identities} - {""}
     # `<> ''` repeats the condition of the index on original_url, so that SQLite may use it.
     same_url = Q(original_url__in=urls) & ~Q(original_url="")
+    same_text = Q(text_fingerprint__in=texts) & ~Q(source=source) if texts else Q(pk__in=[])
     rows = Article.objects.filter(
-        Q(fingerprint__in=fingerprints) | same_url | Q(slug__in=set(slugs))
-    ).order_by("id").values_list("id", "fingerprint", "original_url", "slug")
+        Q(fingerprint__in=fingerprints) | same_url | same_text | Q(slug__in=set(slugs))
+    ).order_by("id").values_list("id", "fingerprint", "original_url", "slug", "text_fingerprint",
+                                 "source_id")
     story: dict[str, int] = {}
     taken: set[str] = set()
-    for id_, fingerprint, url, slug in rows:
+    for id_, fingerprint, url, slug, text, source_id in rows:
         if fingerprint in fingerprints:
             story.setdefault(fingerprint, id_)
         if url in urls:
             story.setdefault(url, id_)
+        if text in texts and source_id != source.id:
+            story.setdefault(_TEXT_KEY + text, id_)
         taken.add(slug)
     return _Twins(story=story, slugs=taken)
 
@@ -200,6 +211,7 @@ def _fill(article: Article, *, source: Source, processed: ProcessedItem) -> None
     article.primary_country = e.primary_country
     article.primary_region = e.regions[0] if e.regions else ""
     article.fingerprint = processed.identity.fingerprint
+    article.text_fingerprint = processed.identity.text_fingerprint or None
     article.content_hash = processed.identity.feed_hash
     article.image_alt = a.image_alt[:500]
     article.image_caption = a.image_caption[:1000]
@@ -229,15 +241,14 @@ def _place_codes(processed: ProcessedItem) -> tuple[tuple[PlaceKind, tuple[str, 
     return (PlaceKind.COUNTRY, e.countries), (PlaceKind.REGION, e.regions)
 
 
-def _twin_and_slug(fingerprint: str, url: str, slug: str) -> tuple[int | None, bool]:
+def _twin_and_slug(identity: Identity, slug: str, *,
+                   source: Source) -> tuple[int | None, bool]:
     """The article this story duplicates, if any, and whether `slug` is taken: one query
     instead of two, as a new article asks both."""
-    same_story = Q(fingerprint=fingerprint) | (Q(original_url=url) & ~Q(original_url=""))
-    rows = list(Article.objects.filter(same_story | Q(slug=slug)).values_list(
-        "id", "fingerprint", "original_url", "slug"))
-    twin = next((id_ for id_, fp, original, _ in rows
-                 if fp == fingerprint or (url and original == url)), None)
-    return twin, any(taken == slug for *_, taken in rows)
+    twins = _twins([identity], [slug], source=source)
+    twin = (twins.story.get(identity.fingerprint) or twins.story.get(identity.url)
+            or twins.story.get(_TEXT_KEY + identity.text_fingerprint))
+    return twin, slug in twins.slugs
 
 
 def _unique_slug(title: str, guid: str) -> str:

@@ -13,6 +13,10 @@ FINGERPRINT_WORDS = 400  # enough to tell stories apart, few enough to ignore tr
 # Fewer words of text than this tell no story apart ("Read this week's letters." under the same
 # title every week): such an item's fingerprint is its own, and only its URL finds its twins.
 FINGERPRINT_MIN_WORDS = 25
+# A text this long, word for word the same in another source, is the same story whatever its
+# headline (an essay republished under licence, a release run as sent); a shorter one (a
+# notice, a standard paragraph) may be two stories, and gets no text fingerprint.
+TEXT_FINGERPRINT_MIN_WORDS = 150
 
 
 def digest(*parts: str) -> str:
@@ -48,7 +52,10 @@ def identify(item: FeedItem, article: ExtractedArticle, *, text: str | None = No
     guid = item.guid or strip_tracking(item.link)
     text = plain_text(article.body_html) if text is None else text
     fingerprint = text_fingerprint(article.title, text)
-    if len(text.split()) < FINGERPRINT_MIN_WORDS:
+    words = len(text.split())
+    if words < FINGERPRINT_MIN_WORDS:
         fingerprint = digest(fingerprint, guid)
     return Identity(guid=guid, url=article.url, fingerprint=fingerprint,
-                    feed_hash=feed_hash(item))
+                    feed_hash=feed_hash(item),
+                    text_fingerprint=text_fingerprint("", text)
+                    if words >= TEXT_FINGERPRINT_MIN_WORDS else "")

@@ -109,3 +109,6 @@ class Identity:
     url: str  # the canonical URL, tracking parameters removed
     fingerprint: str  # a hash of the normalised title and text
     feed_hash: str  # a hash of what the feed says of the item: changes when the item is edited
+    # a hash of the normalised text alone, for a text long enough that its twin in another
+    # source is the same story under another headline; "" for a shorter one
+    text_fingerprint: str = ""

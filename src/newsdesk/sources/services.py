@@ -741,8 +741,9 @@ def _article_reextract(article: Article, config: SourceConfig,
     article.is_excerpt = False
     article.reading_minutes = processed.enrichment.reading_minutes
     article.fingerprint = processed.identity.fingerprint
+    article.text_fingerprint = processed.identity.text_fingerprint or None
     article.save(update_fields=["body_html", "pull_quotes", "is_excerpt", "reading_minutes",
-                                "fingerprint", "updated_at"])
+                                "fingerprint", "text_fingerprint", "updated_at"])
     return True
 
 
