@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from itertools import islice
 
 from newsdesk.ingest.clean import plain_text, strip_tracking
 from newsdesk.ingest.types import ExtractedArticle, FeedItem, Identity
@@ -32,8 +33,12 @@ def fingerprint(title: str, body_html: str) -> str:
 
 def text_fingerprint(title: str, text: str) -> str:
     """fingerprint() of a body whose text (plain_text) is at hand."""
-    words = WORD.findall(f"{title} {text}".casefold())[:FINGERPRINT_WORDS]
-    return digest(" ".join(words))
+    return digest(" ".join((_words(title) + _words(text))[:FINGERPRINT_WORDS]))
+
+
+def _words(text: str) -> list[str]:
+    """The first FINGERPRINT_WORDS words, case folded: what a fingerprint reads of a text."""
+    return [m.group() for m in islice(WORD.finditer(text.casefold()), FINGERPRINT_WORDS)]
 
 
 def feed_hash(item: FeedItem) -> str:
@@ -51,11 +56,12 @@ def identify(item: FeedItem, article: ExtractedArticle, *, text: str | None = No
     """text: the body's plain_text, when the caller has it already."""
     guid = item.guid or strip_tracking(item.link)
     text = plain_text(article.body_html) if text is None else text
-    fingerprint = text_fingerprint(article.title, text)
+    body = _words(text)  # read once for both fingerprints
+    fingerprint = digest(" ".join((_words(article.title) + body)[:FINGERPRINT_WORDS]))
     words = len(text.split())
     if words < FINGERPRINT_MIN_WORDS:
         fingerprint = digest(fingerprint, guid)
     return Identity(guid=guid, url=article.url, fingerprint=fingerprint,
                     feed_hash=feed_hash(item),
-                    text_fingerprint=text_fingerprint("", text)
+                    text_fingerprint=digest(" ".join(body))
                     if words >= TEXT_FINGERPRINT_MIN_WORDS else "")
