@@ -23,13 +23,16 @@ What an image goes through, in this order, and why:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import struct
 import uuid
 import warnings
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import IO
 
 from PIL import Image, ImageOps
@@ -137,7 +140,7 @@ def check_pdf(upload: IO[bytes] | bytes, *, client_name: str = "",
         raise MediaRejected("This file is not a PDF document.")
     if b"%%EOF" not in data[-2048:]:
         raise MediaRejected("This PDF is damaged or incomplete.")
-    for part in (data, *_pdf_object_streams(data)):
+    for part in chain((data,), _pdf_object_streams(data)):  # each stream checked, then let go
         if _PDF_ACTIVE.search(_pdf_names(part)):
             raise MediaRejected("This PDF contains scripts, forms or attachments; please send "
                                 "a plain PDF.")
@@ -148,28 +151,26 @@ def _pdf_names(data: bytes) -> bytes:
     return _PDF_NAME_ESCAPE.sub(lambda m: bytes.fromhex(m[1].decode()), data)
 
 
-def _pdf_object_streams(data: bytes) -> list[bytes]:
-    """What the PDF's object streams hold, inflated. One packed in any other way than plain
-    Flate (another filter, a predictor, encryption) cannot be checked, and is refused."""
-    unpacked = []
+def _pdf_object_streams(data: bytes) -> Iterator[bytes]:
+    """What the PDF's object streams hold, inflated, one at a time. One packed in any other way
+    than plain Flate (another filter, a predictor, encryption) cannot be checked: refused."""
     for start in _PDF_STREAM_START.finditer(data):
         opened = data.rfind(b"obj", max(0, start.start() - PDF_DICTIONARY_MAX), start.start())
         header = _pdf_names(data[opened:start.start()]) if opened != -1 else b""
         if not _PDF_OBJECT_STREAM.search(header):
             continue
         end = data.find(b"endstream", start.end())
-        inflate = zlib.decompressobj()
-        try:
-            if not _PDF_FLATE_ONLY.search(header) or b"/DecodeParms" in header or end == -1:
-                raise zlib.error("not plain Flate")
-            content = inflate.decompress(data[start.end():end], PDF_UNPACKED_MAX)
-        except zlib.error:
-            content = b""
-        if not content or inflate.unconsumed_tail:
+        content = b""
+        if _PDF_FLATE_ONLY.search(header) and b"/DecodeParms" not in header and end != -1:
+            inflate = zlib.decompressobj()
+            with contextlib.suppress(zlib.error):
+                content = inflate.decompress(data[start.end():end], PDF_UNPACKED_MAX)
+            if inflate.unconsumed_tail:  # larger than the cap
+                content = b""
+        if not content:
             raise MediaRejected("Part of this PDF is packed in a way that cannot be checked; "
                                 "please save it again as a plain PDF (“Print to PDF”).")
-        unpacked.append(content)
-    return unpacked
+        yield content
 
 
 def sniff_image(data: bytes) -> str | None:

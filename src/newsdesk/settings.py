@@ -89,13 +89,14 @@ except OSError as exc:
 
 SITE_NAME = env("NEWSDESK_SITE_NAME", "Newsdesk Demo")
 BASE_URL = env("NEWSDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-if urlsplit(BASE_URL).scheme not in {"http", "https"} or not urlsplit(BASE_URL).hostname:
+_base_url = urlsplit(BASE_URL)
+if _base_url.scheme not in {"http", "https"} or not _base_url.hostname:
     # Without a scheme every link in feeds, mail and the text edition would be relative.
     raise ImproperlyConfigured(
         f"NEWSDESK_BASE_URL must be an http:// or https:// address, not {BASE_URL!r}")
 # In credits and the sender's address: a public site's own host, not "localhost".
 SITE_DOMAIN = env("NEWSDESK_SITE_DOMAIN",
-                  (urlsplit(BASE_URL).hostname or "") if PRODUCTION else "localhost")
+                  (_base_url.hostname or "") if PRODUCTION else "localhost")
 
 # Debug pages show settings and source code to anyone: production never has them.
 DEBUG = not PRODUCTION and env_bool("NEWSDESK_DEBUG", True)

@@ -88,17 +88,16 @@ def slot(request: HttpRequest, code: str) -> HttpResponse:
     page = PageContext.from_params(region=request.GET.get("region", ""),
                                    country=request.GET.get("country", ""))
     counted = tracking.should_count(request)
+    visitor = tracking.visitor_key(request) if counted else ""  # asks the cache for its salt
     if counted and request.GET.get("page") == "1" and tracking.first_time_in_window(
-            visitor=tracking.visitor_key(request),
-            event="p:" + tracking.page_key(request.GET.get("path", ""))):
+            visitor=visitor, event="p:" + tracking.page_key(request.GET.get("path", ""))):
         page_view_record()  # a reader's reloads of one page within the window count once
     placement = placement_choose(slot=where, page=page)
     if placement is None:
         return _no_store(HttpResponse(status=204))
     creative = placement.creative
-    if counted and tracking.first_time_in_window(
-            visitor=tracking.visitor_key(request),
-            event=f"i:{creative.pk}:{where.pk}"):
+    if counted and tracking.first_time_in_window(visitor=visitor,
+                                                 event=f"i:{creative.pk}:{where.pk}"):
         impression_record(campaign_id=placement.campaign.pk, creative_id=creative.pk,
                           slot_id=where.pk)
     click_url = reverse("ads:click", kwargs={

@@ -118,8 +118,7 @@ def articles_store(*, source: Source, processed: Sequence[ProcessedItem],
         if identity.guid in known or identity.guid in batch_guids or story & batch_story:
             later.append(index)
             continue
-        twin = (twins.story.get(identity.fingerprint) or twins.story.get(identity.url)
-                or twins.story.get(_TEXT_KEY + identity.text_fingerprint))
+        twin = twins.of(identity)
         if twin is not None:
             log.info("source %s item %s duplicates article %s", source.id, identity.guid, twin)
             outcomes[index] = StoreOutcome("duplicates", twin)
@@ -154,6 +153,11 @@ class _Twins:
     # fingerprint, original URL or _TEXT_KEY + text fingerprint -> the article telling the story
     story: dict[str, int]
     slugs: set[str]  # the slugs among those asked for that are taken
+
+    def of(self, identity: Identity) -> int | None:
+        """The article already telling this item's story, if any."""
+        return (self.story.get(identity.fingerprint) or self.story.get(identity.url)
+                or self.story.get(_TEXT_KEY + identity.text_fingerprint))
 
 
 _TEXT_KEY = "text:"  # text fingerprints count only for another source's articles
@@ -246,9 +250,7 @@ def _twin_and_slug(identity: Identity, slug: str, *,
     """The article this story duplicates, if any, and whether `slug` is taken: one query
     instead of two, as a new article asks both."""
     twins = _twins([identity], [slug], source=source)
-    twin = (twins.story.get(identity.fingerprint) or twins.story.get(identity.url)
-            or twins.story.get(_TEXT_KEY + identity.text_fingerprint))
-    return twin, slug in twins.slugs
+    return twins.of(identity), slug in twins.slugs
 
 
 def _unique_slug(title: str, guid: str) -> str:

@@ -33,7 +33,11 @@ def fingerprint(title: str, body_html: str) -> str:
 
 def text_fingerprint(title: str, text: str) -> str:
     """fingerprint() of a body whose text (plain_text) is at hand."""
-    return digest(" ".join((_words(title) + _words(text))[:FINGERPRINT_WORDS]))
+    return _words_digest(_words(title) + _words(text))
+
+
+def _words_digest(words: list[str]) -> str:
+    return digest(" ".join(words[:FINGERPRINT_WORDS]))
 
 
 def _words(text: str) -> list[str]:
@@ -57,11 +61,11 @@ def identify(item: FeedItem, article: ExtractedArticle, *, text: str | None = No
     guid = item.guid or strip_tracking(item.link)
     text = plain_text(article.body_html) if text is None else text
     body = _words(text)  # read once for both fingerprints
-    fingerprint = digest(" ".join((_words(article.title) + body)[:FINGERPRINT_WORDS]))
+    fingerprint = _words_digest(_words(article.title) + body)
     words = len(text.split())
     if words < FINGERPRINT_MIN_WORDS:
         fingerprint = digest(fingerprint, guid)
     return Identity(guid=guid, url=article.url, fingerprint=fingerprint,
                     feed_hash=feed_hash(item),
-                    text_fingerprint=digest(" ".join(body))
+                    text_fingerprint=_words_digest(body)
                     if words >= TEXT_FINGERPRINT_MIN_WORDS else "")

@@ -876,8 +876,8 @@ def _body_blocks(doc: lxml.html.HtmlElement, url: str, rule: SiteRule, article_b
         notes.append(f"body: site rule {rule.body!r} matched nothing; generic extractor used")
     # trafilatura writes every list as <ul>: the page's own lists say which were numbered (and
     # from where) and which were term and description
-    ordered = {"".join(ol.text_content().split()): ol.get("start", "") for ol in doc.iter("ol")}
-    described = {"".join(dl.text_content().split()): dl for dl in doc.iter("dl")}
+    ordered = {_squeezed(ol): ol.get("start", "") for ol in doc.iter("ol")}
+    described = {_squeezed(dl): dl for dl in doc.iter("dl")}
     # nor a table's caption: its <caption>, or the <figcaption> of the figure around it
     captions = {_cells_key(table): caption for table in doc.iter("table")
                 if (caption := _table_caption(table))}
@@ -892,7 +892,7 @@ def _body_blocks(doc: lxml.html.HtmlElement, url: str, rule: SiteRule, article_b
         if body is not None:
             blocks = list(_blocks_from_container(body))
     for index, block in enumerate(blocks):
-        key = "".join(block.text_content().split()) if block.tag == "ul" else None
+        key = _squeezed(block) if block.tag == "ul" else None
         if key in ordered:
             block.tag = "ol"
             if ordered[key].strip().isdigit():
@@ -914,8 +914,14 @@ def _body_blocks(doc: lxml.html.HtmlElement, url: str, rule: SiteRule, article_b
     return blocks
 
 
+def _squeezed(element: lxml.html.HtmlElement) -> str:
+    """The element's text without any white space: what the extractor keeps of it, whatever
+    spacing it writes, to find it again among the page's own elements."""
+    return "".join(element.text_content().split())
+
+
 def _cells_key(table: lxml.html.HtmlElement) -> str:
-    return "".join("".join(cell.text_content().split()) for cell in table.iter("td", "th"))
+    return "".join(_squeezed(cell) for cell in table.iter("td", "th"))
 
 
 def _restore_caption(table: lxml.html.HtmlElement, captions: dict[str, str]) -> None:

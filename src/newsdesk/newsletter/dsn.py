@@ -14,6 +14,8 @@ from email.utils import getaddresses
 
 from newsdesk.ingest.clean import NOT_TEXT
 
+# The header digests repeat their Message-ID in (mime.py writes it): relays leave it alone.
+COPY_OF_MESSAGE_ID = "X-Newsdesk-Message-ID"
 TOKEN_IN_SUBJECT = re.compile(r"unsubscribe\s+(\S+)", re.IGNORECASE)
 
 
@@ -78,7 +80,7 @@ def _reported_message_ids(message: Message) -> tuple[str, ...]:
     if original is None:
         return ()
     found = (" ".join(str(original.get(name, "")).split())
-             for name in ("Message-ID", "X-Newsdesk-Message-ID"))
+             for name in ("Message-ID", COPY_OF_MESSAGE_ID))
     return tuple(value for value in found if value)
 
 

@@ -2,8 +2,8 @@
 
 The headers and MIME frame are fixed per edition; per recipient only To, Message-ID (and its
 copy in X-Newsdesk-Message-ID), Date, the List-Unsubscribe links and the token inside both
-bodies change. Building the bytes
-directly costs microseconds where the email package's generator costs a millisecond.
+bodies change. Building the bytes directly costs microseconds where the email package's
+generator costs a millisecond.
 
 The HTML part is packed into long 7-bit lines (non-ASCII as character references, line breaks
 only where HTML has collapsible white space), which keeps it small (Gmail clips messages over
@@ -24,8 +24,7 @@ from django.core.mail.message import sanitize_address
 from django.urls import reverse
 
 from newsdesk.newsletter.digest import RenderedDigest
-
-COPY_OF_MESSAGE_ID = "X-Newsdesk-Message-ID"
+from newsdesk.newsletter.dsn import COPY_OF_MESSAGE_ID
 
 
 def _header_text(value: str) -> str:

@@ -320,17 +320,18 @@ class SearchForm(forms.Form):
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None, sources=sources_published())
     filters = form.filters() if form.is_bound else {}
+    filtered = any(value for value in filters.values())
     q = request.GET.get("q", "").strip()
     query = search_parse(q)
     page = hits = None
-    if query or any(value for value in filters.values()):
+    if query or filtered:
         page = _page(request, search_articles(query=query, articles=articles_filtered(**filters)))
         hits = list(zip(search_hits(query=query, articles=page.object_list),
                         _teasers(page.object_list), strict=True))
     # Typed text with no word in it ("🚢", a lone quote) finds nothing, and the page says so.
     return render(request, "site/search.html", {
         "form": form, "q": q, "searched": page is not None or bool(q), "page": page,
-        "hits": hits, "filtered": any(value for value in filters.values()),
+        "hits": hits, "filtered": filtered,
         "ignored": query.ignored[:5]})
 
 
